@@ -1,0 +1,156 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Kind is what a session is; it decides how its reminder reads.
+type Kind string
+
+// The session kinds schedule.yaml accepts.
+const (
+	KindOpening   Kind = "opening"
+	KindInvited   Kind = "invited"
+	KindSpotlight Kind = "spotlight"
+	KindBreak     Kind = "break"
+	KindPosters   Kind = "posters"
+	KindPanel     Kind = "panel"
+	KindClosing   Kind = "closing"
+	KindOther     Kind = "other"
+)
+
+// Kinds lists every valid Kind, in the order error messages show them.
+var Kinds = []Kind{KindOpening, KindInvited, KindSpotlight, KindBreak, KindPosters, KindPanel, KindClosing, KindOther}
+
+// Link is a named URL. Order matters (it is the order of the file), so links are
+// kept in slices, not maps.
+type Link struct {
+	Name string
+	URL  string
+}
+
+// Workshop is the `workshop:` block of schedule.yaml.
+type Workshop struct {
+	Name      string
+	ShortName string
+	Location  *time.Location // from `timezone`, an IANA name
+	Date      time.Time      // midnight of `date` in Location
+	Links     []Link
+}
+
+// DiscordConfig is the `discord:` block: names (or ids) of what the bot uses in the guild.
+type DiscordConfig struct {
+	GuildID        string
+	Announcements  string // channel for reminders and notices
+	PanelQuestions string // channel where question cards go
+	Moderators     string // role allowed to run moderator commands
+	ModChannel     string // moderators-only channel for failures and notices (created if missing)
+	ReminderRole   string // optional role pinged by reminders
+	PosterCategory string // category name prefix for poster channels
+}
+
+// ReminderConfig is the `reminders:` block.
+type ReminderConfig struct {
+	Leads   []time.Duration // how long before a session starts; 0 means at its start
+	Reload  string          // cron spec on which the files are re-read
+	CatchUp time.Duration   // a reminder missed by more than this is skipped, not posted late
+}
+
+// QuestionsConfig is the `questions:` block.
+type QuestionsConfig struct {
+	Moderated     bool // questions wait for a moderator's approval before they are shown
+	PerTenMinutes int  // most questions one user may ask in any 10 minutes
+}
+
+// Session is one entry of the program.
+type Session struct {
+	ID            string
+	Start         time.Time
+	End           time.Time
+	Kind          Kind
+	Title         string
+	Speakers      []string
+	Links         []Link
+	PosterSession int // the poster session number, for Kind == KindPosters
+	Recording     string
+	Line          int // line of the session in schedule.yaml, for messages
+}
+
+// Schedule is a whole validated schedule.yaml.
+type Schedule struct {
+	Path      string
+	Workshop  Workshop
+	Discord   DiscordConfig
+	Reminders ReminderConfig
+	Questions QuestionsConfig
+	Sessions  []Session // sorted by Start, then by file order
+}
+
+// Poster is one row of posters.csv.
+type Poster struct {
+	ID         string
+	Session    int
+	Title      string
+	Authors    []string
+	Presenters []string // Discord usernames or numeric user ids
+	Abstract   string
+	PDF        string
+	Video      string
+	Line       int
+}
+
+// Program is what the bot runs from: the schedule and its posters, validated together.
+type Program struct {
+	Schedule *Schedule
+	Posters  []Poster
+}
+
+// Message is something the bot posts. Text in it never pings anyone, except the
+// reminder role when PingRole is set: transports must send allowed_mentions accordingly.
+type Message struct {
+	Channel  string // a logical channel: ChannelAnnouncements, ChannelQuestions, or a poster channel id
+	Content  string
+	Nonce    string // stable per logical post, so a retried post is not duplicated
+	PingRole bool   // prefix with, and allow, the configured reminder role mention
+}
+
+// Logical channels that transports resolve to real ones.
+const (
+	ChannelAnnouncements = "announcements"
+	ChannelQuestions     = "panel-questions"
+	ChannelModerators    = "moderators"
+)
+
+// Posted is where a message landed.
+type Posted struct {
+	ChannelID string
+	MessageID string
+}
+
+// Transport is how the bot speaks to its audience. Implemented by bot/console and
+// bot/discord.
+type Transport interface {
+	Post(ctx context.Context, m Message) (Posted, error)
+}
+
+// User is who sent a command.
+type User struct {
+	ID    string
+	Name  string
+	Roles []string // role names or ids, as the transport knows them
+}
+
+// Command is a slash command, as decoded by a transport.
+type Command struct {
+	Name    string            // e.g. "schedule", "next", "help", "questions next"
+	Options map[string]string // option name -> value, as text
+	User    User
+	Channel string // channel id or name the command was sent in
+}
+
+// Reply is what the bot answers to a command. Handlers return it; transports send it.
+type Reply struct {
+	Content   string
+	Ephemeral bool
+}
