@@ -1,0 +1,274 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Deduplicator is implemented by transports on which posting the same Message.Nonce
+// twice yields one message (Discord's enforce_nonce). The bot retries an interrupted
+// reminder only on such a transport; elsewhere it prefers a lost reminder to a
+// duplicate.
+type Deduplicator interface {
+	Deduplicates() bool
+}
+
+// Config is what a Bot is made of. Every field but Logger is required.
+type Config struct {
+	Program   *Program
+	Clock     Clock
+	Store     Store
+	Transport Transport
+	Logger    *slog.Logger
+	// Questions keeps panel questions; nil turns /ask and /questions off.
+	Questions QuestionStore
+}
+
+// Bot runs the workshop: it posts reminders when they fall due and answers commands.
+type Bot struct {
+	clock Clock
+	store Store
+	out   Transport
+	log   *slog.Logger
+	qs    QuestionStore
+
+	cardWake chan struct{} // a question needs a card or a redraw
+
+	mu      sync.Mutex
+	dirty   map[int64]bool // questions whose cards need a redraw
+	prog    *Program
+	upSince time.Time     // when Run started: reminders due before it were missed while down
+	wake    chan struct{} // a new program or a finished post: look again now
+	done    bool          // every reminder of the current program is decided
+}
+
+// New returns a Bot ready to Run.
+func New(cfg Config) (*Bot, error) {
+	if cfg.Program == nil || cfg.Clock == nil || cfg.Store == nil || cfg.Transport == nil {
+		return nil, errors.New("new bot: program, clock, store and transport are required")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Bot{
+		clock: cfg.Clock,
+		store: cfg.Store,
+		out:   cfg.Transport,
+		log:   log,
+		prog:  cfg.Program,
+		wake:  make(chan struct{}, 1),
+		qs:    cfg.Questions,
+
+		cardWake: make(chan struct{}, 1),
+		dirty:    map[int64]bool{},
+	}, nil
+}
+
+// Program is the program in force.
+func (b *Bot) Program() *Program {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.prog
+}
+
+// SetProgram puts a new (validated) program in force; reminders follow it at once.
+func (b *Bot) SetProgram(p *Program) {
+	b.mu.Lock()
+	b.prog = p
+	b.done = false
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Done reports whether every reminder of the program in force has been decided
+// (posted, skipped or failed). A rehearsal ends there.
+func (b *Bot) Done() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.done
+}
+
+// RunOptions tune Run.
+type RunOptions struct {
+	// StopWhenDone makes Run return once every reminder is decided (rehearsals).
+	StopWhenDone bool
+}
+
+// Run posts reminders as they fall due until ctx is done (or, with StopWhenDone,
+// until the program has no reminder left). A post in flight when ctx ends is
+// finished first, within a few seconds.
+func (b *Bot) Run(ctx context.Context, opt RunOptions) error {
+	b.mu.Lock()
+	b.upSince = b.clock.Now()
+	b.mu.Unlock()
+	if err := b.recover(ctx); err != nil {
+		return err
+	}
+	if b.qs != nil {
+		cardCtx, stopCards := context.WithCancel(ctx)
+		cardsDone := make(chan struct{})
+		go func() {
+			defer close(cardsDone)
+			b.cardLoop(cardCtx)
+		}()
+		defer func() { stopCards(); <-cardsDone }()
+	}
+	for {
+		next, err := b.Step(ctx)
+		if err != nil {
+			return err
+		}
+		if next.IsZero() && opt.StopWhenDone {
+			return nil
+		}
+		var timer <-chan time.Time
+		if !next.IsZero() {
+			timer = b.clock.After(next.Sub(b.clock.Now()))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-b.wake:
+		case <-timer:
+		}
+	}
+}
+
+// Step posts or skips what is due now and returns when to look again (zero: nothing
+// left). It is Run's body, exported for tests that drive the clock themselves.
+func (b *Bot) Step(ctx context.Context) (time.Time, error) {
+	prog := b.Program()
+	recs, err := b.records(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := b.clock.Now()
+	b.mu.Lock()
+	up := b.upSince
+	b.mu.Unlock()
+	d := Decide(Plan(prog.Schedule), recs, now, up, prog.Schedule.Reminders.CatchUp)
+	for _, r := range d.Skip {
+		rec := ReminderRecord{Key: r.Key, Due: r.Due, Status: StatusSkipped, Nonce: r.Nonce()}
+		if err := b.store.PutReminder(ctx, rec); err != nil {
+			return time.Time{}, fmt.Errorf("skip reminder %s: %w", keyString(r.Key), err)
+		}
+		b.log.Warn("reminder skipped: missed while down by more than the catch-up window, or its session is over",
+			"session", r.Key.SessionID, "lead", r.Key.Lead, "due", r.Due, "late", now.Sub(r.Due))
+	}
+	for _, r := range d.Late {
+		if err := b.post(ctx, prog, r, true); err != nil {
+			return time.Time{}, err
+		}
+	}
+	for _, r := range d.Post {
+		if err := b.post(ctx, prog, r, false); err != nil {
+			return time.Time{}, err
+		}
+	}
+	b.mu.Lock()
+	b.done = d.Next.IsZero() && b.prog == prog
+	b.mu.Unlock()
+	if len(d.Post)+len(d.Late) > 0 {
+		// Posting took time: look again at once rather than trusting d.Next.
+		return b.clock.Now(), nil
+	}
+	return d.Next, nil
+}
+
+func (b *Bot) records(ctx context.Context) (map[ReminderKey]ReminderRecord, error) {
+	list, err := b.store.Reminders(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read reminders: %w", err)
+	}
+	m := make(map[ReminderKey]ReminderRecord, len(list))
+	for _, r := range list {
+		m[r.Key] = r
+	}
+	return m, nil
+}
+
+// post records the reminder as pending, posts it and records the outcome. Only a
+// store error stops the bot: a transport failure is recorded and reported.
+func (b *Bot) post(ctx context.Context, prog *Program, r Reminder, late bool) error {
+	now := b.clock.Now()
+	msg := RenderReminder(prog, r, now, late)
+	rec := ReminderRecord{Key: r.Key, Due: r.Due, Status: StatusPending, Nonce: msg.Nonce}
+	if err := b.store.PutReminder(ctx, rec); err != nil {
+		return fmt.Errorf("record reminder %s: %w", keyString(r.Key), err)
+	}
+	// An in-flight post outlives a shutdown request by a bounded time, so that
+	// stopping never leaves a reminder half-done.
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	posted, err := b.out.Post(pctx, msg)
+	at := b.clock.Now()
+	if err != nil {
+		rec.Status, rec.Error = StatusFailed, err.Error()
+		b.log.Error("reminder failed", "session", r.Key.SessionID, "lead", r.Key.Lead, "err", err)
+		b.notifyModerators(pctx, fmt.Sprintf("⚠️ The reminder for **%s** (%s before) could not be posted: %v", r.Session.Title, r.Key.Lead, err))
+	} else {
+		rec.Status = StatusSent
+		if late {
+			rec.Status = StatusLate
+		}
+		rec.PostedAt, rec.ChannelID, rec.MessageID = at, posted.ChannelID, posted.MessageID
+		b.log.Info("reminder posted", "session", r.Key.SessionID, "lead", r.Key.Lead,
+			"due", r.Due, "lateness", at.Sub(r.Due), "caught_up", late, "channel", posted.ChannelID, "message", posted.MessageID)
+	}
+	if err := b.store.PutReminder(pctx, rec); err != nil {
+		return fmt.Errorf("record reminder %s: %w", keyString(r.Key), err)
+	}
+	return nil
+}
+
+// notifyModerators tells the moderators about something that went wrong; if even
+// that fails, the log is all that is left.
+func (b *Bot) notifyModerators(ctx context.Context, text string) {
+	if _, err := b.out.Post(ctx, Message{Channel: ChannelModerators, Content: Truncate(text, MaxContent)}); err != nil {
+		b.log.Error("notify moderators", "err", err, "text", text)
+	}
+}
+
+// recover settles reminders left pending by a crash: retried with their nonce on a
+// transport that deduplicates (and only within the catch-up window), otherwise
+// recorded as unknown, since posting again could duplicate them.
+func (b *Bot) recover(ctx context.Context) error {
+	recs, err := b.store.Reminders(ctx)
+	if err != nil {
+		return fmt.Errorf("read reminders: %w", err)
+	}
+	dedup := false
+	if d, ok := b.out.(Deduplicator); ok {
+		dedup = d.Deduplicates()
+	}
+	for _, rec := range recs {
+		if rec.Status != StatusPending {
+			continue
+		}
+		if dedup {
+			// Left pending: Step posts it again with the same nonce (or skips it
+			// if the catch-up window has passed).
+			b.log.Info("reminder interrupted by a restart: retrying with its nonce", "session", rec.Key.SessionID, "lead", rec.Key.Lead)
+			continue
+		}
+		rec.Status = StatusUnknown
+		rec.Error = "interrupted while posting; not retried, to avoid a duplicate"
+		if err := b.store.PutReminder(ctx, rec); err != nil {
+			return fmt.Errorf("settle reminder %s: %w", keyString(rec.Key), err)
+		}
+		b.log.Warn("reminder interrupted by a restart: it may or may not have been posted", "session", rec.Key.SessionID, "lead", rec.Key.Lead)
+	}
+	return nil
+}
+
+func keyString(k ReminderKey) string {
+	return fmt.Sprintf("%s/%s", k.SessionID, k.Lead)
+}

@@ -1,0 +1,86 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+)
+
+// Source loads the program and says which version of the files it read. Versions
+// compare contents, not modification times.
+type Source func() (*Program, string, error)
+
+// FileSource reads schedule.yaml and posters.csv from disk.
+func FileSource(schedulePath, postersPath string) Source {
+	return func() (*Program, string, error) {
+		h := sha256.New()
+		for _, p := range []string{schedulePath, postersPath} {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return nil, "", fmt.Errorf("read %s: %w", p, err)
+			}
+			fmt.Fprintf(h, "%s\x00%d\x00", p, len(data))
+			h.Write(data)
+		}
+		version := hex.EncodeToString(h.Sum(nil))
+		prog, err := LoadProgram(schedulePath, postersPath)
+		return prog, version, err
+	}
+}
+
+// Reloader applies changed files to a running bot: a valid new version is put in
+// force, an invalid one is refused (the last good program stays) and reported to
+// the moderators once per bad version.
+type Reloader struct {
+	bot *Bot
+	src Source
+
+	mu      sync.Mutex
+	good    string // version in force
+	lastBad string // last refused version, reported already
+}
+
+// NewReloader returns a Reloader for b, whose program in force came from version.
+func NewReloader(b *Bot, src Source, version string) *Reloader {
+	return &Reloader{bot: b, src: src, good: version}
+}
+
+// Check reads the files and applies them if they changed. It reports whether a new
+// program was put in force.
+func (r *Reloader) Check(ctx context.Context) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	prog, version, err := r.src()
+	if version == r.good && version != "" {
+		return false
+	}
+	if err != nil {
+		if version == r.lastBad && version != "" {
+			return false
+		}
+		r.lastBad = version
+		var lines []string
+		var fe Errors
+		if errors.As(err, &fe) {
+			for _, e := range fe {
+				r.bot.log.Error("reload refused", "file", e.File, "line", e.Line, "field", e.Field, "msg", e.Msg)
+				lines = append(lines, e.Error())
+			}
+		} else {
+			r.bot.log.Error("reload refused", "err", err)
+			lines = append(lines, err.Error())
+		}
+		r.bot.notifyModerators(ctx, "⚠️ The edited program files were not applied; the last good program stays in force:\n```\n"+
+			Truncate(strings.Join(lines, "\n"), MaxContent-200)+"\n```")
+		return false
+	}
+	r.good, r.lastBad = version, ""
+	r.bot.SetProgram(prog)
+	r.bot.log.Info("program reloaded", "version", version[:12], "sessions", len(prog.Schedule.Sessions), "posters", len(prog.Posters))
+	return true
+}

@@ -1,0 +1,259 @@
+package bot
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// MaxContent is Discord's limit on a message's content, in characters.
+const MaxContent = 2000
+
+// stamp writes t as a Discord timestamp, which every reader sees in their own time
+// zone. Style t is a short time, R is relative ("in 15 minutes"), f a full date-time.
+func stamp(t time.Time, style byte) string {
+	return fmt.Sprintf("<t:%d:%c>", t.Unix(), style)
+}
+
+// kindLabel is how a reminder names a session's kind.
+func kindLabel(s Session) string {
+	switch s.Kind {
+	case KindOpening:
+		return "Opening"
+	case KindInvited:
+		return "Invited talk"
+	case KindSpotlight:
+		return "Spotlight talk"
+	case KindPosters:
+		return "Poster session"
+	case KindPanel:
+		return "Panel"
+	case KindClosing:
+		return "Closing"
+	case KindBreak:
+		return "Break"
+	}
+	return "Session"
+}
+
+// headline is the session's title with its speakers.
+func headline(s Session) string {
+	h := "**" + s.Title + "**"
+	if len(s.Speakers) > 0 {
+		h += " — " + strings.Join(s.Speakers, ", ")
+	}
+	return h
+}
+
+// primaryLinks are the link names a reminder shows first for a kind of session.
+func primaryLinks(k Kind) []string {
+	switch k {
+	case KindPosters:
+		return []string{"gathertown"}
+	case KindBreak:
+		return nil
+	}
+	return []string{"livestream", "zoom"}
+}
+
+// linkLine lists the links a session's reminder should carry: the kind's primary
+// links (per-session ones win over workshop-wide ones), then the session's own others.
+func linkLine(sc *Schedule, s Session) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, name := range primaryLinks(s.Kind) {
+		if u, ok := sc.Link(s, name); ok {
+			parts = append(parts, linkName(name)+": <"+u+">")
+			seen[name] = true
+		}
+	}
+	for _, l := range s.Links {
+		if !seen[l.Name] {
+			parts = append(parts, linkName(l.Name)+": <"+l.URL+">")
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+var linkNames = map[string]string{"livestream": "Livestream", "zoom": "Zoom", "gathertown": "GatherTown", "recordings": "Recordings", "slides": "Slides", "paper": "Paper"}
+
+func linkName(n string) string {
+	if v, ok := linkNames[strings.ToLower(n)]; ok {
+		return v
+	}
+	if n == "" {
+		return n
+	}
+	return strings.ToUpper(n[:1]) + n[1:]
+}
+
+// nextAfter is the first session starting at or after s ends, if any.
+func nextAfter(sc *Schedule, s Session) (Session, bool) {
+	for _, o := range sc.Sessions {
+		if o.ID != s.ID && !o.Start.Before(s.End) {
+			return o, true
+		}
+	}
+	return Session{}, false
+}
+
+// RenderReminder is the one place that turns a reminder into the message attendees
+// read. now is when it is being posted; a reminder caught up after a restart (late)
+// says how long ago its session started.
+func RenderReminder(p *Program, r Reminder, now time.Time, late bool) Message {
+	sc := p.Schedule
+	s := r.Session
+	var b strings.Builder
+	starts := "starts " + stamp(s.Start, 't') + " (" + stamp(s.Start, 'R') + ")"
+	if r.Key.Lead == 0 || !now.Before(s.Start) {
+		if late && now.Sub(s.Start) >= time.Minute {
+			starts = "started " + stamp(s.Start, 't') + " (" + minutesAgo(now.Sub(s.Start)) + ")"
+		} else {
+			starts = "starts now (" + stamp(s.Start, 't') + ")"
+		}
+	}
+	switch s.Kind {
+	case KindBreak:
+		fmt.Fprintf(&b, "☕ **%s** %s, until %s.", s.Title, starts, stamp(s.End, 't'))
+		if n, ok := nextAfter(sc, s); ok {
+			fmt.Fprintf(&b, "\nNext: %s: %s at %s.", kindLabel(n), headline(n), stamp(n.Start, 't'))
+		}
+	case KindPosters:
+		fmt.Fprintf(&b, "🪧 **%s** %s.", s.Title, starts)
+		if l := linkLine(sc, s); l != "" {
+			b.WriteString("\n" + l)
+		}
+		var titles []string
+		for _, po := range p.Posters {
+			if po.Session == s.PosterSession {
+				titles = append(titles, "• "+po.Title+posterChannelHint(po))
+			}
+		}
+		if len(titles) > 0 {
+			fmt.Fprintf(&b, "\nPosters in this session (%d):\n%s", len(titles), strings.Join(titles, "\n"))
+		}
+	case KindPanel:
+		fmt.Fprintf(&b, "🎙️ **%s** %s.", s.Title, starts)
+		if len(s.Speakers) > 0 {
+			b.WriteString("\nWith " + strings.Join(s.Speakers, ", ") + ".")
+		}
+		if l := linkLine(sc, s); l != "" {
+			b.WriteString("\n" + l)
+		}
+		b.WriteString("\nSend your questions with `/ask`; upvote the ones you want answered in #" + channelLabel(sc.Discord.PanelQuestions) + ".")
+	default:
+		fmt.Fprintf(&b, "📣 %s %s: %s.", kindLabel(s), starts, headline(s))
+		if l := linkLine(sc, s); l != "" {
+			b.WriteString("\n" + l)
+		}
+	}
+	content := b.String()
+	if len([]rune(content)) > MaxContent {
+		content = Truncate(content, MaxContent)
+	}
+	return Message{
+		Channel:  ChannelAnnouncements,
+		Content:  content,
+		Nonce:    r.Nonce(),
+		PingRole: r.Key.Lead == maxLead(sc.Reminders.Leads),
+	}
+}
+
+// posterChannelHint names the poster's channel once poster channels exist; for now
+// the poster id, which the channel name starts with.
+func posterChannelHint(p Poster) string {
+	return " (" + p.ID + ")"
+}
+
+func channelLabel(nameOrID string) string {
+	if nameOrID == "" {
+		return "panel-questions"
+	}
+	return nameOrID
+}
+
+func maxLead(leads []time.Duration) time.Duration {
+	var m time.Duration
+	for _, l := range leads {
+		m = max(m, l)
+	}
+	return m
+}
+
+func minutesAgo(d time.Duration) string {
+	m := int(math.Round(d.Minutes()))
+	if m == 1 {
+		return "1 minute ago"
+	}
+	return fmt.Sprintf("%d minutes ago", m)
+}
+
+// Truncate cuts s to at most n characters, at a line or word boundary when one is
+// near, and marks the cut with an ellipsis.
+func Truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n-1])
+	if i := strings.LastIndexAny(cut, "\n "); i > len(cut)*3/4 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " \n") + "…"
+}
+
+var stampRE = regexp.MustCompile(`<t:(-?\d+)(?::([tTdDfFR]))?>`)
+
+// RenderTimestamps replaces Discord timestamps in text with what a reader in loc
+// would see at instant now: the console uses it, since it has no client to do it.
+func RenderTimestamps(text string, loc *time.Location, now time.Time) string {
+	return stampRE.ReplaceAllStringFunc(text, func(m string) string {
+		sub := stampRE.FindStringSubmatch(m)
+		sec, err := strconv.ParseInt(sub[1], 10, 64)
+		if err != nil {
+			return m
+		}
+		t := time.Unix(sec, 0).In(loc)
+		switch sub[2] {
+		case "R":
+			return Relative(t.Sub(now))
+		case "d":
+			return t.Format("2006-01-02")
+		case "D":
+			return t.Format("2 January 2006")
+		case "T":
+			return t.Format("15:04:05 -07:00")
+		case "f", "F":
+			return t.Format("Mon 2 Jan 2006 15:04 -07:00")
+		}
+		return t.Format("15:04 -07:00")
+	})
+}
+
+// Relative says how far away d is, the way Discord's relative timestamps do.
+func Relative(d time.Duration) string {
+	past := d < 0
+	if past {
+		d = -d
+	}
+	var s string
+	switch {
+	case d < 30*time.Second:
+		return "now"
+	case d < 90*time.Second:
+		s = "1 minute"
+	case d < 90*time.Minute:
+		s = fmt.Sprintf("%d minutes", int(math.Round(d.Minutes())))
+	case d < 36*time.Hour:
+		s = fmt.Sprintf("%d hours", int(math.Round(d.Hours())))
+	default:
+		s = fmt.Sprintf("%d days", int(math.Round(d.Hours()/24)))
+	}
+	if past {
+		return s + " ago"
+	}
+	return "in " + s
+}
