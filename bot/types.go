@@ -113,6 +113,45 @@ type Message struct {
 	Content  string
 	Nonce    string // stable per logical post, so a retried post is not duplicated
 	PingRole bool   // prefix with, and allow, the configured reminder role mention
+	Buttons  []Button
+}
+
+// ButtonStyle is how a button looks (Discord's numbering).
+type ButtonStyle int
+
+// Button styles.
+const (
+	ButtonPrimary   ButtonStyle = 1
+	ButtonSecondary ButtonStyle = 2
+	ButtonSuccess   ButtonStyle = 3
+	ButtonDanger    ButtonStyle = 4
+)
+
+// Button is a button under a message. Pressing it sends a Command with Button set
+// to ID.
+type Button struct {
+	ID       string // at most 100 characters
+	Label    string // at most 80 characters
+	Style    ButtonStyle
+	Disabled bool
+}
+
+// File is an attachment.
+type File struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// Choice is one autocomplete suggestion.
+type Choice struct {
+	Name  string // shown, at most 100 characters
+	Value string
+}
+
+// Editor is implemented by transports that can change a message after posting it.
+type Editor interface {
+	Edit(ctx context.Context, channelID, messageID string, m Message) error
 }
 
 // Logical channels that transports resolve to real ones.
@@ -141,16 +180,25 @@ type User struct {
 	Roles []string // role names or ids, as the transport knows them
 }
 
-// Command is a slash command, as decoded by a transport.
+// Command is a slash command, a button press or an autocomplete request, as decoded
+// by a transport.
 type Command struct {
-	Name    string            // e.g. "schedule", "next", "help", "questions next"
+	Name    string            // e.g. "schedule", "next", "help", "questions next"; empty for a button press
 	Options map[string]string // option name -> value, as text
 	User    User
 	Channel string // channel id or name the command was sent in
+	Button  string // the pressed button's ID, for a button press
+	Focused string // the option being typed, for an autocomplete request
 }
 
 // Reply is what the bot answers to a command. Handlers return it; transports send it.
 type Reply struct {
 	Content   string
 	Ephemeral bool
+	Files     []File
+	// Update, for a button press, replaces the message the button is on (Discord's
+	// UPDATE_MESSAGE) instead of sending a new reply.
+	Update *Message
+	// Choices answers an autocomplete request.
+	Choices []Choice
 }
