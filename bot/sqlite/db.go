@@ -1,0 +1,287 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"workshopbot/bot"
+)
+
+// Errors Open reports, for errors.Is. The error's text names the file and, where
+// it can, the fix.
+var (
+	// ErrLocked: another DB, in this process or another, has the file open.
+	ErrLocked = errors.New("locked by another running workshopbot")
+	// ErrCorrupt: the file is not a SQLite database, or is damaged.
+	ErrCorrupt = errors.New("file is not a SQLite database or is corrupt")
+	// ErrForeign: the file is a SQLite database of some other application.
+	ErrForeign = errors.New("file is a SQLite database but not a workshopbot one")
+	// ErrNewerSchema: the database was written by a newer workshopbot.
+	ErrNewerSchema = errors.New("database schema is newer than this workshopbot")
+)
+
+// busyTimeoutMS bounds how long a statement waits for a lock held by someone
+// else. The bot is the only writer (the side-file lock sees to that), so only an
+// operator's sqlite3 shell can make it wait, and then it should fail soon, not hang.
+const busyTimeoutMS = 1000
+
+// DB is the SQLite store. It is safe for concurrent use; statements run one at a
+// time on a single connection.
+type DB struct {
+	path string
+	sql  *sql.DB
+	lock *lockFile
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ bot.Store = (*DB)(nil)
+
+// Open opens, creating it if missing, the database file at path, takes the
+// exclusive lock on it, checks it, and brings its schema up to date.
+func Open(ctx context.Context, path string) (*DB, error) {
+	migs, err := loadMigrations(migrationFiles)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return open(ctx, path, migs)
+}
+
+// open is Open with the migrations as a parameter, for tests of the mechanism.
+func open(ctx context.Context, path string, migs []migration) (_ *DB, err error) {
+	wrap := func(err error) error {
+		if errors.Is(err, ErrCorrupt) {
+			return fmt.Errorf("open database %s: %w (restore a backup, or move the file aside to start empty)", path, err)
+		}
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	if strings.ContainsAny(path, "?#") {
+		// The driver splits its DSN at '?'; such a name would open another file.
+		return nil, wrap(errors.New("file name must not contain '?' or '#'"))
+	}
+
+	// Lock first: a second bot must not so much as read-check the file.
+	lock, err := acquireLock(path + ".lock")
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer func() {
+		if err != nil {
+			lock.release()
+		}
+	}()
+
+	// Per-connection settings go in the DSN, so a connection database/sql
+	// replaces gets them too. journal_mode is not among them: it is persistent
+	// and writes the header, which must wait until the file has been checked.
+	dsn := path +
+		fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS) +
+		"&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(FULL)" +
+		"&_txlock=immediate"
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	// One connection: statements are serialised here rather than by SQLite's
+	// locks, so the bot never meets SQLITE_BUSY from itself.
+	sdb.SetMaxOpenConns(1)
+	sdb.SetConnMaxLifetime(0)
+	sdb.SetConnMaxIdleTime(0)
+	defer func() {
+		if err != nil {
+			sdb.Close()
+		}
+	}()
+
+	if err := check(ctx, sdb, "quick_check"); err != nil {
+		return nil, wrap(classify(err))
+	}
+	var mode string
+	if err := sdb.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return nil, wrap(fmt.Errorf("set journal_mode=WAL: %w", classify(err)))
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return nil, wrap(fmt.Errorf("set journal_mode=WAL: the file system kept journal_mode=%s", mode))
+	}
+	if err := migrate(ctx, sdb, migs); err != nil {
+		return nil, wrap(classify(err))
+	}
+	return &DB{path: path, sql: sdb, lock: lock}, nil
+}
+
+// Close closes the database and then releases the lock. Later calls return the
+// first call's result.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		// Release only after the connection is gone: closing checkpoints the
+		// WAL, and the next owner must not start before that is done.
+		err := db.sql.Close()
+		if lerr := db.lock.release(); err == nil {
+			err = lerr
+		}
+		if err != nil {
+			db.closeErr = fmt.Errorf("close database %s: %w", db.path, err)
+		}
+	})
+	return db.closeErr
+}
+
+// Ping reports whether the database file can still be read.
+func (db *DB) Ping(ctx context.Context) error {
+	var v int
+	// schema_version is read from the file header, so this touches the file,
+	// unlike "SELECT 1".
+	if err := db.sql.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&v); err != nil {
+		return fmt.Errorf("ping database %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs PRAGMA integrity_check, the full check (Open runs the
+// faster quick_check), and returns an error listing what it found.
+func (db *DB) IntegrityCheck(ctx context.Context) error {
+	if err := check(ctx, db.sql, "integrity_check"); err != nil {
+		return fmt.Errorf("integrity check %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the database to dst with VACUUM INTO, while
+// the bot keeps running. It refuses to overwrite dst. The copy is written to a
+// temporary file beside dst, synced, and only then given its name, so a crash
+// mid-backup never leaves a partial file called dst.
+func (db *DB) Backup(ctx context.Context, dst string) (err error) {
+	wrap := func(err error) error { return fmt.Errorf("backup database %s to %s: %w", db.path, dst, err) }
+	if _, err := os.Lstat(dst); err == nil {
+		return wrap(fmt.Errorf("%w; choose a new file name", fs.ErrExist))
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return wrap(err)
+	}
+	dir := filepath.Dir(dst)
+	// VACUUM INTO accepts an existing empty file; CreateTemp gives one with a
+	// unique name and mode 0600, which suits a copy of the bot's data.
+	tmp, err := os.CreateTemp(dir, filepath.Base(dst)+".tmp-*")
+	if err != nil {
+		return wrap(err)
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if err != nil {
+			os.Remove(tmpName)
+		}
+	}()
+	if err := tmp.Close(); err != nil {
+		return wrap(err)
+	}
+	if _, err := db.sql.ExecContext(ctx, "VACUUM INTO ?", tmpName); err != nil {
+		return wrap(err)
+	}
+	// SQLite does not sync the file VACUUM INTO writes.
+	if err := syncFile(tmpName); err != nil {
+		return wrap(err)
+	}
+	if err := publish(tmpName, dst); err != nil {
+		return wrap(err)
+	}
+	if err := syncDir(dir); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// publish gives tmp the name dst without replacing a dst that appeared since
+// Backup looked. A hard link fails if dst exists; where the file system has no
+// hard links, a rename after a second look is the best available.
+func publish(tmp, dst string) error {
+	err := os.Link(tmp, dst)
+	if err == nil {
+		return os.Remove(tmp)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w; choose a new file name", fs.ErrExist)
+	}
+	if _, err := os.Lstat(dst); err == nil {
+		return fmt.Errorf("%w; choose a new file name", fs.ErrExist)
+	}
+	return os.Rename(tmp, dst)
+}
+
+// syncFile flushes the file name to disk. (Windows wants write access for that.)
+func syncFile(name string) error { return syncOpened(name, os.O_RDWR) }
+
+// syncOpened opens name with flag, syncs it and closes it.
+func syncOpened(name string, flag int) error {
+	f, err := os.OpenFile(name, flag, 0)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// queryer is what check needs: a *sql.DB or a *sql.Tx.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// maxCheckProblems bounds how many of integrity_check's findings an error lists.
+const maxCheckProblems = 10
+
+// check runs a checking pragma (quick_check, integrity_check) that returns the
+// single row "ok" or rows of problems, and turns problems into an error.
+func check(ctx context.Context, q queryer, pragma string) error {
+	rows, err := q.QueryContext(ctx, fmt.Sprintf("PRAGMA %s(%d)", pragma, maxCheckProblems))
+	if err != nil {
+		return fmt.Errorf("%s: %w", pragma, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return fmt.Errorf("%s: %w", pragma, err)
+		}
+		problems = append(problems, s)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", pragma, err)
+	}
+	if len(problems) == 1 && problems[0] == "ok" {
+		return nil
+	}
+	if len(problems) == 0 {
+		return fmt.Errorf("%s: returned nothing", pragma)
+	}
+	return fmt.Errorf("%w: %s: %s", ErrCorrupt, pragma, strings.Join(problems, "; "))
+}
+
+// classify marks SQLite's "not a database" and "corrupt" results with
+// ErrCorrupt, so the message says what is wrong with the file in plain words.
+func classify(err error) error {
+	if errors.Is(err, ErrCorrupt) {
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+	}
+	return err
+}

@@ -1,0 +1,183 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"workshopbot/bot"
+)
+
+func mustLoad(t *testing.T) []migration {
+	t.Helper()
+	migs, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatalf("embedded migrations: %v", err)
+	}
+	return migs
+}
+
+func TestEmbeddedMigrationsLoad(t *testing.T) {
+	if got := mustLoad(t)[0].name; got != "0001_reminders.sql" {
+		t.Errorf("first migration = %s, want 0001_reminders.sql", got)
+	}
+}
+
+func TestLoadMigrations(t *testing.T) {
+	file := func(sql string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(sql)} }
+	ok := file("CREATE TABLE t (x INTEGER);")
+	tests := []struct {
+		name    string
+		files   fstest.MapFS
+		want    []string // names, in order
+		wantErr string   // a part of the error
+	}{
+		{
+			name:  "in order, other files ignored",
+			files: fstest.MapFS{"migrations/0002_b.sql": ok, "migrations/0001_a.sql": ok, "migrations/README": file("x")},
+			want:  []string{"0001_a.sql", "0002_b.sql"},
+		},
+		{name: "none", files: fstest.MapFS{}, wantErr: "no migrations/*.sql"},
+		{name: "gap", files: fstest.MapFS{"migrations/0001_a.sql": ok, "migrations/0003_c.sql": ok}, wantErr: "0003_c.sql: expected number 0002"},
+		{name: "repeat", files: fstest.MapFS{"migrations/0001_a.sql": ok, "migrations/0001_b.sql": ok}, wantErr: "0001_b.sql: expected number 0002"},
+		{name: "starts at 2", files: fstest.MapFS{"migrations/0002_a.sql": ok}, wantErr: "0002_a.sql: expected number 0001"},
+		{name: "short number", files: fstest.MapFS{"migrations/1_a.sql": ok}, wantErr: "1_a.sql: name must be NNNN_description.sql"},
+		{name: "no description", files: fstest.MapFS{"migrations/0001.sql": ok}, wantErr: "0001.sql: name must be"},
+		{name: "blank", files: fstest.MapFS{"migrations/0001_a.sql": file(" \n\t")}, wantErr: "0001_a.sql is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			migs, err := loadMigrations(tt.files)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for i, m := range migs {
+				got = append(got, m.name)
+				if m.version != i+1 {
+					t.Errorf("%s: version %d, want %d", m.name, m.version, i+1)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("names = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestReopenKeepsDataAndVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "workshopbot.db")
+	want := []bot.ReminderRecord{rec("a", 0, 1, bot.StatusSent)}
+	for i := range 3 {
+		db, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatalf("open #%d: %v", i+1, err)
+		}
+		if i == 0 {
+			put(t, db, want...)
+		}
+		if d := diffRecords(reminders(t, db), want); d != "" {
+			t.Errorf("open #%d: %s", i+1, d)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if v := userVersion(t, path); v != len(mustLoad(t)) {
+			t.Errorf("open #%d: user_version = %d, want %d", i+1, v, len(mustLoad(t)))
+		}
+	}
+}
+
+// TestAddingAMigration is the upgrade a future 0002_*.sql makes: a database
+// made with the first migrations gains the new one, keeps its data, and a
+// failing migration leaves it as it was.
+func TestAddingAMigration(t *testing.T) {
+	ctx := context.Background()
+	fsys := fstest.MapFS{}
+	for _, m := range mustLoad(t) {
+		fsys["migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+	}
+	load := func(extra map[string]string) []migration {
+		t.Helper()
+		f := maps.Clone(fsys)
+		for name, sql := range extra {
+			f["migrations/"+name] = &fstest.MapFile{Data: []byte(sql)}
+		}
+		migs, err := loadMigrations(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return migs
+	}
+	n := len(fsys)
+	next := func(i int, name string) string { return fmt.Sprintf("%04d_%s.sql", n+i, name) }
+
+	path := filepath.Join(t.TempDir(), "workshopbot.db")
+	db, err := open(ctx, path, load(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, db, rec("a", 0, 1, bot.StatusSent))
+	db.Close()
+
+	// A failing migration: open fails and nothing of it stays.
+	bad := map[string]string{
+		next(1, "questions"): "CREATE TABLE questions (id INTEGER PRIMARY KEY, text TEXT NOT NULL);",
+		next(2, "broken"):    "CREATE TABLE votes (question_id INTEGER REFERENCES questions(id)); INSERT INTO nonsense VALUES (1);",
+	}
+	if _, err := open(ctx, path, load(bad)); err == nil || !strings.Contains(err.Error(), next(2, "broken")) {
+		t.Fatalf("open with a broken migration: error = %v, want it to name %s", err, next(2, "broken"))
+	}
+	if v := userVersion(t, path); v != n {
+		t.Errorf("user_version after a failed migration = %d, want %d", v, n)
+	}
+
+	// A migration that leaves a broken foreign key is refused too.
+	dangling := map[string]string{
+		next(1, "questions"): "CREATE TABLE questions (id INTEGER PRIMARY KEY);" +
+			"CREATE TABLE votes (question_id INTEGER NOT NULL REFERENCES questions(id) DEFERRABLE INITIALLY DEFERRED);" +
+			"INSERT INTO votes VALUES (42);",
+	}
+	if _, err := open(ctx, path, load(dangling)); err == nil || !strings.Contains(err.Error(), "break foreign keys") {
+		t.Fatalf("open with a dangling foreign key: error = %v, want one about foreign keys", err)
+	}
+
+	good := map[string]string{
+		next(1, "questions"): "CREATE TABLE questions (id INTEGER PRIMARY KEY, text TEXT NOT NULL);",
+		next(2, "votes"):     "CREATE TABLE votes (question_id INTEGER NOT NULL REFERENCES questions(id), user_id TEXT NOT NULL);",
+	}
+	db, err = open(ctx, path, load(good))
+	if err != nil {
+		t.Fatalf("open with new migrations: %v", err)
+	}
+	if _, err := db.sql.Exec("INSERT INTO questions (id, text) VALUES (1, 'why?')"); err != nil {
+		t.Errorf("new table missing: %v", err)
+	}
+	if _, err := db.sql.Exec("INSERT INTO votes VALUES (7, 'u')"); err == nil {
+		t.Error("foreign keys not enforced on the new table")
+	}
+	if got := reminders(t, db); len(got) != 1 {
+		t.Errorf("%d reminders after upgrade, want 1", len(got))
+	}
+	db.Close()
+	if v := userVersion(t, path); v != n+2 {
+		t.Errorf("user_version after upgrade = %d, want %d", v, n+2)
+	}
+
+	// The build without the new migrations now refuses the file.
+	if _, err := open(ctx, path, load(nil)); !errors.Is(err, ErrNewerSchema) {
+		t.Errorf("older build opening an upgraded file: error = %v, want ErrNewerSchema", err)
+	}
+}
