@@ -204,9 +204,7 @@ func (b *Bot) post(ctx context.Context, prog *Program, r Reminder, late bool) er
 	if err := b.store.PutReminder(ctx, rec); err != nil {
 		return fmt.Errorf("record reminder %s: %w", keyString(r.Key), err)
 	}
-	// An in-flight post outlives a shutdown request by a bounded time, so that
-	// stopping never leaves a reminder half-done.
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	pctx, cancel := inFlight(ctx)
 	defer cancel()
 	posted, err := b.out.Post(pctx, msg)
 	at := b.clock.Now()
@@ -271,4 +269,22 @@ func (b *Bot) recover(ctx context.Context) error {
 
 func keyString(k ReminderKey) string {
 	return fmt.Sprintf("%s/%s", k.SessionID, k.Lead)
+}
+
+// Bounds on a post in flight: in normal running, and once shutdown has begun.
+const (
+	postTimeout  = 30 * time.Second
+	drainTimeout = 4 * time.Second
+)
+
+// inFlight is the context of one post: it outlives a shutdown request by at most
+// drainTimeout, so that stopping finishes the reminder in hand (and records it)
+// without hanging on a Discord that does not answer.
+func inFlight(ctx context.Context) (context.Context, context.CancelFunc) {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), postTimeout)
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(drainTimeout, cancel)
+		context.AfterFunc(pctx, func() { t.Stop() })
+	})
+	return pctx, func() { stop(); cancel() }
 }

@@ -8,42 +8,55 @@ import (
 	"time"
 )
 
-// Handle answers one command. It never calls a transport: it returns the reply,
-// and the transport sends it (within Discord's 3-second deadline).
+// handler answers one command for a feature. Features register theirs in
+// handlers (by command name) and pressHandlers (by button ID prefix, the part
+// before the first ':'), each from its own file, so that adding a feature touches
+// no other feature's code.
+type handler func(b *Bot, ctx context.Context, prog *Program, c Command, now time.Time) Reply
+
+var (
+	handlers      = map[string]handler{}
+	pressHandlers = map[string]handler{}
+)
+
+func init() {
+	handlers["schedule"] = func(_ *Bot, _ context.Context, prog *Program, _ Command, now time.Time) Reply {
+		return ephemeral(ScheduleText(prog.Schedule, now))
+	}
+	handlers["next"] = func(_ *Bot, _ context.Context, prog *Program, _ Command, now time.Time) Reply {
+		return ephemeral(NextText(prog.Schedule, now))
+	}
+	handlers["help"] = func(_ *Bot, _ context.Context, prog *Program, c Command, _ time.Time) Reply {
+		return ephemeral(HelpText(prog.Schedule, c.User))
+	}
+}
+
+// Handle answers one command, button press or autocomplete request. It never calls
+// a transport: it returns the reply, and the transport sends it (within Discord's
+// 3-second deadline). Moderator-only commands are checked here, by role, whatever
+// Discord's own command permissions say.
 func (b *Bot) Handle(ctx context.Context, c Command) Reply {
 	prog := b.Program()
 	now := b.clock.Now()
 	if c.Button != "" {
-		return b.press(ctx, prog, c, now)
+		prefix, _, _ := strings.Cut(c.Button, ":")
+		if h, ok := pressHandlers[prefix]; ok {
+			return h(b, ctx, prog, c, now)
+		}
+		return ephemeral("This button is not known to the bot (any more).")
 	}
 	if c.Focused != "" {
 		return Reply{Choices: autocomplete(prog.Schedule, c.Options[c.Focused])}
 	}
 	spec, ok := findSpec(c.Name)
-	if !ok {
-		return Reply{Content: fmt.Sprintf("Unknown command `/%s`. Try `/help`.", c.Name), Ephemeral: true}
+	h, known := handlers[c.Name]
+	if !ok || !known {
+		return ephemeral(fmt.Sprintf("Unknown command `/%s`. Try `/help`.", c.Name))
 	}
 	if spec.Moderator && !IsModerator(prog.Schedule, c.User) {
-		return Reply{Content: fmt.Sprintf("`/%s` is for moderators (role %q).", c.Name, prog.Schedule.Discord.Moderators), Ephemeral: true}
+		return ephemeral(fmt.Sprintf("`/%s` is for moderators (role %q).", c.Name, prog.Schedule.Discord.Moderators))
 	}
-	switch c.Name {
-	case "schedule":
-		return Reply{Content: ScheduleText(prog.Schedule, now), Ephemeral: true}
-	case "next":
-		return Reply{Content: NextText(prog.Schedule, now), Ephemeral: true}
-	case "help":
-		return Reply{Content: HelpText(prog.Schedule, c.User), Ephemeral: true}
-	}
-	if spec.Name == "ask" || strings.HasPrefix(spec.Name, "questions ") {
-		if b.qs == nil {
-			return ephemeral("Questions are not collected by this bot.")
-		}
-		if spec.Name == "ask" {
-			return b.ask(ctx, prog, c, now)
-		}
-		return b.questionsCommand(ctx, prog, c, now)
-	}
-	return Reply{Content: fmt.Sprintf("`/%s` is not available yet.", c.Name), Ephemeral: true}
+	return h(b, ctx, prog, c, now)
 }
 
 func findSpec(name string) (CommandSpec, bool) {

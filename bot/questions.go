@@ -39,9 +39,47 @@ func parseButtonID(s string) (action string, id int64, ok bool) {
 	return parts[1], id, err == nil && id > 0
 }
 
+var questionSpecs = []CommandSpec{
+	{Name: "ask", Description: "Ask the panel (or a session's speakers) a question", Options: []OptionSpec{
+		{Name: "question", Description: "Your question (10 to 1000 characters)", Type: OptionString, Required: true, MinLength: MinQuestion, MaxLength: MaxQuestion},
+		{Name: "session", Description: "The session it is for (default: the panel)", Type: OptionString, Autocomplete: true},
+		{Name: "anonymous", Description: "Hide your name from other attendees (moderators still see it)", Type: OptionBoolean},
+	}},
+	{Name: "questions next", Description: "Put the top-voted open question on stage", Moderator: true, Options: []OptionSpec{
+		{Name: "session", Description: "Only questions for this session", Type: OptionString, Autocomplete: true},
+	}},
+	{Name: "questions list", Description: "The question queue, with votes", Moderator: true, Options: []OptionSpec{
+		{Name: "session", Description: "Only questions for this session", Type: OptionString, Autocomplete: true},
+		{Name: "status", Description: "open, onstage, waiting, answered or dismissed", Type: OptionString},
+	}},
+	{Name: "questions answered", Description: "Mark a question answered", Moderator: true, Options: []OptionSpec{
+		{Name: "id", Description: "The question number", Type: OptionInteger, Required: true},
+	}},
+	{Name: "questions dismiss", Description: "Dismiss a question", Moderator: true, Options: []OptionSpec{
+		{Name: "id", Description: "The question number", Type: OptionInteger, Required: true},
+	}},
+	{Name: "questions reopen", Description: "Put an answered or dismissed question back in the queue", Moderator: true, Options: []OptionSpec{
+		{Name: "id", Description: "The question number", Type: OptionInteger, Required: true},
+	}},
+	{Name: "questions export", Description: "Every question as a CSV file", Moderator: true, Options: []OptionSpec{
+		{Name: "session", Description: "Only questions for this session", Type: OptionString, Autocomplete: true},
+	}},
+}
+
+func init() {
+	pressHandlers["q"] = (*Bot).press
+	handlers["ask"] = (*Bot).ask
+	for _, name := range []string{"next", "list", "answered", "dismiss", "reopen", "export"} {
+		handlers["questions "+name] = (*Bot).questionsCommand
+	}
+}
+
 // ask handles /ask: validate, store, and only then say "received". The card is
 // posted afterwards by the card loop, outside Discord's 3-second deadline.
 func (b *Bot) ask(ctx context.Context, prog *Program, c Command, now time.Time) Reply {
+	if b.qs == nil {
+		return ephemeral("Questions are not collected by this bot.")
+	}
 	text := strings.TrimSpace(c.Options["question"])
 	n := utf8.RuneCountInString(text)
 	switch {
@@ -161,7 +199,10 @@ func autocomplete(s *Schedule, typed string) []Choice {
 }
 
 // QuestionCard is the one place that turns a question into the card attendees see.
-func QuestionCard(s *Schedule, q Question) Message {
+func QuestionCard(s *Schedule, q Question) Message { return questionCard(s, q, false) }
+
+// questionCard is a question's card; forModerators names an anonymous asker.
+func questionCard(s *Schedule, q Question, forModerators bool) Message {
 	var b strings.Builder
 	state := ""
 	switch q.Status {
@@ -176,7 +217,7 @@ func QuestionCard(s *Schedule, q Question) Message {
 	}
 	fmt.Fprintf(&b, "**Q%d** · %s · 👍 %d%s\n", q.ID, sessionTitle(s, q.SessionID), q.Votes, state)
 	b.WriteString("> " + strings.ReplaceAll(q.Text, "\n", "\n> ") + "\n")
-	b.WriteString("— " + askerLabel(q, false))
+	b.WriteString("— " + askerLabel(q, forModerators))
 	done := q.Status == QuestionAnswered || q.Status == QuestionDismissed
 	return Message{
 		Channel: ChannelQuestions,
@@ -188,10 +229,11 @@ func QuestionCard(s *Schedule, q Question) Message {
 
 // moderationCard is the card moderators approve or dismiss in moderated mode.
 func moderationCard(s *Schedule, q Question) Message {
-	m := QuestionCard(s, q)
+	// Built with the moderators' asker label, not by replacing "— anonymous" in
+	// the attendees' card: the question's own text may contain those words.
+	m := questionCard(s, q, true)
 	m.Channel = ChannelModerators
 	m.Nonce = fmt.Sprintf("qm:%d", q.ID)
-	m.Content = Truncate(strings.Replace(m.Content, "— "+askerLabel(q, false), "— "+askerLabel(q, true), 1), MaxContent)
 	waiting := q.Status == QuestionWaiting
 	m.Buttons = []Button{
 		{ID: buttonID(actApprove, q.ID), Label: "Approve", Style: ButtonSuccess, Disabled: !waiting},
@@ -262,6 +304,9 @@ func (b *Bot) press(ctx context.Context, prog *Program, c Command, now time.Time
 
 // questionsCommand handles the moderators' /questions sub-commands.
 func (b *Bot) questionsCommand(ctx context.Context, prog *Program, c Command, now time.Time) Reply {
+	if b.qs == nil {
+		return ephemeral("Questions are not collected by this bot.")
+	}
 	s := prog.Schedule
 	sessionID := ""
 	if v := c.Options["session"]; v != "" {
@@ -441,15 +486,27 @@ func (b *Bot) cardLoop(ctx context.Context) {
 
 func (b *Bot) syncCards(ctx context.Context) {
 	prog := b.Program()
-	qs, err := b.qs.Questions(ctx, QuestionFilter{})
-	if err != nil {
-		b.log.Error("card loop: list questions", "err", err)
-		return
-	}
+	// Take the dirty set before reading the questions: a change marked dirty
+	// after this is redrawn by the next round (markDirty wakes it); one marked
+	// before is already in what Questions returns. Taken after, a change could
+	// be cleared from the set and drawn from the questions as they were before it.
 	b.mu.Lock()
 	dirty := b.dirty
 	b.dirty = map[int64]bool{}
 	b.mu.Unlock()
+	qs, err := b.qs.Questions(ctx, QuestionFilter{})
+	if err != nil {
+		b.log.Error("card loop: list questions", "err", err)
+		b.mu.Lock()
+		for id := range dirty {
+			b.dirty[id] = true
+		}
+		b.mu.Unlock()
+		return
+	}
+	// A card posted must be recorded even if ctx ends meanwhile (shutdown):
+	// else the next start would post it again.
+	record := context.WithoutCancel(ctx)
 	// Oldest first, so cards appear in the order questions were asked.
 	for i := len(qs) - 1; i >= 0; i-- {
 		q := qs[i]
@@ -463,7 +520,7 @@ func (b *Bot) syncCards(ctx context.Context) {
 				b.log.Error("post moderation card", "question", q.ID, "err", err)
 				continue
 			}
-			if err := b.qs.SetCards(ctx, q.ID, q.CardChannelID, q.CardMessageID, posted.MessageID); err != nil {
+			if err := b.qs.SetCards(record, q.ID, q.CardChannelID, q.CardMessageID, posted.MessageID); err != nil {
 				b.log.Error("record moderation card", "question", q.ID, "err", err)
 			}
 		case q.Status != QuestionWaiting && q.CardMessageID == "" && q.Status != QuestionDismissed:
@@ -472,7 +529,7 @@ func (b *Bot) syncCards(ctx context.Context) {
 				b.log.Error("post question card", "question", q.ID, "err", err)
 				continue
 			}
-			if err := b.qs.SetCards(ctx, q.ID, posted.ChannelID, posted.MessageID, q.ModMessageID); err != nil {
+			if err := b.qs.SetCards(record, q.ID, posted.ChannelID, posted.MessageID, q.ModMessageID); err != nil {
 				b.log.Error("record question card", "question", q.ID, "err", err)
 			}
 			b.log.Info("question carded", "question", q.ID, "message", posted.MessageID)
