@@ -1,0 +1,235 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"workshopbot/bot"
+)
+
+// internalError is all a user sees of a handler that panicked.
+const internalError = "internal error"
+
+// interactionResponse is the body of an interaction callback.
+type interactionResponse struct {
+	Type int `json:"type"`
+	Data any `json:"data,omitempty"`
+}
+
+// replyData is a message answer: always with allowed_mentions, so a reply quoting a
+// user's "@everyone" pings nobody.
+type replyData struct {
+	Content         string           `json:"content,omitempty"` // empty only when deferring
+	Flags           int              `json:"flags,omitempty"`
+	AllowedMentions *allowedMentions `json:"allowed_mentions"`
+}
+
+// choicesData answers an autocomplete; the bot's handler does not suggest anything.
+type choicesData struct {
+	Choices []struct{} `json:"choices"`
+}
+
+// onInteraction hands an INTERACTION_CREATE to a goroutine of its own, so the
+// gateway reader never waits for the bot's handler.
+func (t *Transport) onInteraction(_ *discordgo.Session, e *discordgo.InteractionCreate) {
+	received := time.Now()
+	if e.Interaction == nil {
+		return
+	}
+	done, ok := t.track()
+	if !ok {
+		t.log.Info("interaction ignored: closing", "interaction", e.ID)
+		return
+	}
+	go func() { // owned by busy; bounded by followupBudget
+		defer done()
+		t.interact(received, e.Interaction)
+	}()
+}
+
+// interact runs the bot's handler on a slash command and sends its reply: within
+// Discord's 3 s when the handler is quick, as a deferred answer edited later when it
+// is not.
+func (t *Transport) interact(received time.Time, i *discordgo.Interaction) {
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand:
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		ctx, cancel := context.WithDeadline(context.Background(), received.Add(respondBudget))
+		defer cancel()
+		if err := t.callback(ctx, i, interactionResponse{Type: int(discordgo.InteractionApplicationCommandAutocompleteResult), Data: choicesData{Choices: []struct{}{}}}); err != nil {
+			t.log.Warn("autocomplete not answered", "interaction", i.ID, "error", err)
+		}
+		return
+	default:
+		t.log.Info("interaction ignored", "interaction", i.ID, "type", i.Type.String())
+		return
+	}
+
+	cmd := t.decode(i)
+	replies := make(chan bot.Reply, 1)
+	hctx, hcancel := context.WithDeadline(context.Background(), received.Add(handleBudget))
+	defer hcancel()
+	go func() { replies <- t.run(hctx, i.ID, cmd) }() // owned by hctx: the handler must honour it
+
+	var reply bot.Reply
+	var err error
+	deferred := false
+	timer := time.NewTimer(time.Until(received.Add(deferAfter)))
+	select {
+	case reply = <-replies:
+		timer.Stop()
+		ctx, cancel := context.WithDeadline(context.Background(), received.Add(respondBudget))
+		err = t.callback(ctx, i, interactionResponse{Type: int(discordgo.InteractionResponseChannelMessageWithSource), Data: message(reply)})
+		cancel()
+	case <-timer.C:
+		// The handler is late: acknowledge now (privately, since the reply is not
+		// known yet), then edit the answer when the handler returns.
+		deferred = true
+		ctx, cancel := context.WithDeadline(context.Background(), received.Add(respondBudget))
+		err = t.callback(ctx, i, interactionResponse{Type: int(discordgo.InteractionResponseDeferredChannelMessageWithSource), Data: replyData{Flags: int(discordgo.MessageFlagsEphemeral), AllowedMentions: noMentions()}})
+		cancel()
+		if err == nil {
+			ctx, cancel := context.WithDeadline(context.Background(), received.Add(followupBudget))
+			select {
+			case reply = <-replies:
+				err = t.editOriginal(ctx, i, reply)
+			case <-ctx.Done():
+				err = errors.New("handler did not return")
+			}
+			cancel()
+		}
+	}
+	attrs := []any{"command", cmd.Name, "user", cmd.User.ID, "channel", cmd.Channel,
+		"interaction", i.ID, "ephemeral", reply.Ephemeral, "deferred", deferred,
+		"latency", time.Since(received).Round(time.Millisecond)}
+	if err != nil {
+		t.log.Warn("interaction", append(attrs, "error", err)...)
+		return
+	}
+	t.log.Info("interaction", attrs...)
+}
+
+// run calls the bot's handler, turning a panic into an "internal error" reply and a
+// log line with the rest.
+func (t *Transport) run(ctx context.Context, id string, cmd bot.Command) (reply bot.Reply) {
+	defer func() {
+		if v := recover(); v != nil {
+			t.log.Error("command handler panicked", "command", cmd.Name, "user", cmd.User.ID,
+				"interaction", id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			reply = bot.Reply{Content: internalError, Ephemeral: true}
+		}
+	}()
+	return t.cfg.Handle(ctx, cmd)
+}
+
+// message is the callback data for a reply.
+func message(r bot.Reply) replyData {
+	d := replyData{Content: fit(r.Content, maxContent), AllowedMentions: noMentions()}
+	if d.Content == "" {
+		d.Content = "Done." // Discord refuses an empty message
+	}
+	if r.Ephemeral {
+		d.Flags = int(discordgo.MessageFlagsEphemeral)
+	}
+	return d
+}
+
+// callback sends the interaction's one callback. A 400 saying it was already
+// acknowledged means an earlier attempt did arrive.
+func (t *Transport) callback(ctx context.Context, i *discordgo.Interaction, r interactionResponse) error {
+	u := discordgo.EndpointInteractionResponse(i.ID, i.Token)
+	_, err := t.call(ctx, "POST", u, u, r, true)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Attempts > 1 && ae.Code == discordgo.ErrCodeInteractionHasAlreadyBeenAcknowledged {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("answer interaction %s: %w", i.ID, err)
+	}
+	return nil
+}
+
+// editOriginal replaces a deferred answer with the reply. Whether it is ephemeral
+// was decided when it was deferred.
+func (t *Transport) editOriginal(ctx context.Context, i *discordgo.Interaction, r bot.Reply) error {
+	t.state.RLock()
+	appID := t.appID
+	t.state.RUnlock()
+	if i.AppID != "" {
+		appID = i.AppID
+	}
+	d := message(r)
+	d.Flags = 0
+	u := discordgo.EndpointInteractionResponseActions(appID, i.Token)
+	if _, err := t.call(ctx, "PATCH", u, u, d, true); err != nil {
+		return fmt.Errorf("edit deferred answer to interaction %s: %w", i.ID, err)
+	}
+	return nil
+}
+
+// decode turns a slash-command interaction into the bot's Command: sub-command
+// groups and sub-commands joined to the name, options as text, and the user's roles
+// by id and by name.
+func (t *Transport) decode(i *discordgo.Interaction) bot.Command {
+	data := i.ApplicationCommandData()
+	cmd := bot.Command{Name: data.Name, Options: map[string]string{}, Channel: i.ChannelID}
+	opts := data.Options
+	for len(opts) == 1 && (opts[0].Type == discordgo.ApplicationCommandOptionSubCommandGroup ||
+		opts[0].Type == discordgo.ApplicationCommandOptionSubCommand) {
+		cmd.Name += " " + opts[0].Name
+		opts = opts[0].Options
+	}
+	for _, o := range opts {
+		cmd.Options[o.Name] = optionText(o)
+	}
+
+	var u *discordgo.User
+	var roles []string
+	if i.Member != nil {
+		u, roles = i.Member.User, i.Member.Roles
+	}
+	if u == nil {
+		u = i.User // a DM: no member, no roles
+	}
+	if u != nil {
+		cmd.User.ID = u.ID
+		cmd.User.Name = u.Username
+		if cmd.User.Name == "" {
+			cmd.User.Name = u.GlobalName
+		}
+	}
+	t.state.RLock()
+	for _, id := range roles {
+		cmd.User.Roles = append(cmd.User.Roles, id)
+		if name, ok := t.roleNames[id]; ok {
+			cmd.User.Roles = append(cmd.User.Roles, name)
+		}
+	}
+	t.state.RUnlock()
+	return cmd
+}
+
+// optionText is an option's value as text: integers without a fraction, booleans as
+// "true"/"false", users, channels and roles as their ids.
+func optionText(o *discordgo.ApplicationCommandInteractionDataOption) string {
+	switch v := o.Value.(type) {
+	case string:
+		return v
+	case bool:
+		return strconv.FormatBool(v)
+	case float64:
+		if o.Type == discordgo.ApplicationCommandOptionInteger {
+			return strconv.FormatInt(int64(v), 10)
+		}
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(o.Value)
+}

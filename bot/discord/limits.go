@@ -1,0 +1,42 @@
+package discord
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Discord's limits and our bounds on waiting for Discord, in one place.
+const (
+	maxContent     = 2000 // characters in a message or an interaction response
+	maxNonce       = 25   // characters in a message nonce
+	maxCommandName = 32   // characters in a command or option name
+	maxDescription = 100  // characters in a command or option description
+
+	requestTimeout  = 10 * time.Second        // one HTTP attempt
+	maxRetryWait    = 10 * time.Second        // longest retry_after we wait for; longer fails now
+	backoffBase     = 250 * time.Millisecond  // first wait after a 5xx or a network error
+	backoffMax      = 4 * time.Second         // longest wait after a 5xx or a network error
+	openTimeout     = 30 * time.Second        // gateway connect + READY + GUILD_CREATE, unless ctx is shorter
+	handleBudget    = 2 * time.Second         // deadline of Config.Handle, from the interaction's arrival
+	deferAfter      = 2200 * time.Millisecond // if Handle has not returned by then, defer the answer
+	respondBudget   = 2900 * time.Millisecond // Discord wants the callback within 3 s of the interaction
+	followupBudget  = 30 * time.Second        // a deferred answer: Handle plus the edit of the original
+	closeBudget     = 5 * time.Second         // Close, in total
+	gatewayCloseFor = 1500 * time.Millisecond // part of closeBudget for closing the gateway (discordgo sleeps 1 s)
+	cutWait         = 500 * time.Millisecond  // part of closeBudget for closing it after cutting its connection
+)
+
+// fit returns s cut to at most max characters, at a line or word break when one is
+// near the end, with an ellipsis to show it was cut.
+func fit(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	runes := []rune(s)
+	cut := string(runes[:max-1]) // room for the ellipsis
+	if i := strings.LastIndexAny(cut, "\n "); i >= len(cut)*4/5 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " \n") + "…"
+}

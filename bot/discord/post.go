@@ -1,0 +1,121 @@
+package discord
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"workshopbot/bot"
+)
+
+// allowedMentions is Discord's allowed_mentions. Parse is always sent, empty, so
+// that no "@everyone", "<@&role>" or "<@user>" in a text pings anyone; Roles lists
+// the only roles that may be pinged.
+type allowedMentions struct {
+	Parse []string `json:"parse"`
+	Roles []string `json:"roles,omitempty"`
+}
+
+// noMentions allows no mention at all.
+func noMentions() *allowedMentions { return &allowedMentions{Parse: []string{}} }
+
+// messageCreate is the body of POST /channels/{id}/messages.
+type messageCreate struct {
+	Content         string           `json:"content"`
+	Nonce           string           `json:"nonce,omitempty"`
+	EnforceNonce    bool             `json:"enforce_nonce,omitempty"`
+	AllowedMentions *allowedMentions `json:"allowed_mentions"`
+}
+
+// Post sends m to its channel and returns where it landed. A post with a nonce is
+// retried (429, 5xx, timeouts) up to MaxAttempts times, and Discord keeps one
+// message per nonce; a post without a nonce is retried only after a 429.
+func (t *Transport) Post(ctx context.Context, m bot.Message) (bot.Posted, error) {
+	done, ok := t.track()
+	if !ok {
+		return bot.Posted{}, fmt.Errorf("post to %s: transport closed", m.Channel)
+	}
+	defer done()
+	ch, label, err := t.channelFor(m.Channel)
+	if err != nil {
+		return bot.Posted{}, fmt.Errorf("post to %s: %w", m.Channel, err)
+	}
+	body := messageCreate{Content: m.Content, AllowedMentions: noMentions()}
+	if m.PingRole {
+		t.state.RLock()
+		role := t.reminderRole
+		t.state.RUnlock()
+		if role != "" {
+			body.Content = "<@&" + role + "> " + m.Content
+			body.AllowedMentions.Roles = []string{role}
+		}
+	}
+	body.Content = fit(body.Content, maxContent)
+	if m.Nonce != "" {
+		body.Nonce = nonce(m.Nonce)
+		body.EnforceNonce = true
+	}
+
+	start := time.Now()
+	u := discordgo.EndpointChannelMessages(ch)
+	resp, err := t.call(ctx, "POST", u, u, body, body.Nonce != "")
+	if err != nil {
+		t.log.Warn("post failed", "channel", label, "channel_id", ch, "nonce", body.Nonce, "error", err)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status == http.StatusForbidden {
+			return bot.Posted{}, fmt.Errorf("post to %s: %w: the bot needs VIEW_CHANNEL and SEND_MESSAGES there", label, err)
+		}
+		return bot.Posted{}, fmt.Errorf("post to %s: %w", label, err)
+	}
+	var msg struct {
+		ID        string `json:"id"`
+		ChannelID string `json:"channel_id"`
+	}
+	if err := json.Unmarshal(resp, &msg); err != nil || msg.ID == "" {
+		return bot.Posted{}, fmt.Errorf("post to %s: decode the created message: %v (body %.200q)", label, err, resp)
+	}
+	if msg.ChannelID == "" {
+		msg.ChannelID = ch
+	}
+	t.log.Info("posted", "channel", label, "channel_id", msg.ChannelID, "message_id", msg.ID,
+		"nonce", body.Nonce, "ping_role", len(body.AllowedMentions.Roles) > 0,
+		"latency", time.Since(start).Round(time.Millisecond))
+	return bot.Posted{ChannelID: msg.ChannelID, MessageID: msg.ID}, nil
+}
+
+// channelFor maps a logical channel, or a raw channel id, to a channel id, with a
+// label for messages ("#announcements").
+func (t *Transport) channelFor(logical string) (id, label string, err error) {
+	switch logical {
+	case bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators:
+		t.state.RLock()
+		ch := t.channels[logical]
+		t.state.RUnlock()
+		if ch == nil {
+			return "", "", errors.New("channel not resolved at start (see the log of Open)")
+		}
+		return ch.ID, "#" + ch.Name, nil
+	}
+	if isSnowflake(logical) {
+		return logical, "channel " + logical, nil
+	}
+	return "", "", fmt.Errorf("unknown channel %q: want %s, %s, %s or a channel id",
+		logical, bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators)
+}
+
+// nonce fits a Message.Nonce into Discord's 25 characters: a longer one is replaced
+// by a hash of it, so it stays stable across retries and restarts.
+func nonce(s string) string {
+	if len(s) <= maxNonce {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return base64.RawURLEncoding.EncodeToString(sum[:])[:maxNonce]
+}

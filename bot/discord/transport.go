@@ -1,0 +1,355 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+
+	"workshopbot/bot"
+)
+
+// Config is what the transport needs to know; main fills it from the environment
+// and schedule.yaml.
+type Config struct {
+	Token       string                                             // the bot token, from DISCORD_TOKEN only ("Bot " prefix optional)
+	APIBase     string                                             // DISCORD_API_BASE, optional, e.g. "http://127.0.0.1:4321": REST goes there and the gateway URL is discovered through it
+	GuildID     string                                             // DISCORD_GUILD_ID or schedule.yaml discord.guild; Names.GuildID if empty
+	Names       bot.DiscordConfig                                  // channel and role names (or ids) from schedule.yaml
+	Commands    []bot.CommandSpec                                  // registered as guild commands
+	Handle      func(ctx context.Context, c bot.Command) bot.Reply // the bot's command handler; must return quickly
+	Logger      *slog.Logger                                       // slog.Default() if nil
+	MaxAttempts int                                                // bound on the attempts of one request (429, 5xx, timeouts); 5 if 0
+}
+
+// Transport is a connection to one Discord guild. It implements bot.Transport.
+type Transport struct {
+	cfg         Config
+	guildID     string
+	log         *slog.Logger
+	session     *discordgo.Session
+	commands    []commandJSON
+	maxAttempts int
+
+	connected atomic.Bool
+	gateway   gatewayConns
+
+	mu     sync.Mutex     // guards opened, closed and every busy.Add
+	opened bool           // Open was called
+	closed bool           // Close was called: no new posts or interactions
+	busy   sync.WaitGroup // posts and interactions in flight
+
+	guildReady chan struct{} // closed at the configured guild's first GUILD_CREATE
+	readyOnce  sync.Once
+
+	state        sync.RWMutex                  // guards the fields below
+	appID        string                        // from READY
+	botID        string                        // from READY
+	guild        *discordgo.Guild              // as of the last GUILD_CREATE; ours alone, since discordgo's state is off
+	roleNames    map[string]string             // role id -> name, kept current by role events
+	channels     map[string]*discordgo.Channel // logical channel (bot.ChannelAnnouncements...) -> resolved channel
+	reminderRole string                        // id of the role PingRole mentions; "" if none
+}
+
+var _ bot.Transport = (*Transport)(nil)
+
+// New checks cfg and prepares a session; it does not connect (see Open).
+func New(cfg Config) (*Transport, error) {
+	token := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cfg.Token), "Bot "))
+	if token == "" {
+		return nil, errors.New("discord: no bot token: set DISCORD_TOKEN")
+	}
+	guildID := cfg.GuildID
+	if guildID == "" {
+		guildID = cfg.Names.GuildID
+	}
+	if guildID == "" {
+		return nil, errors.New("discord: no guild: set DISCORD_GUILD_ID or discord.guild in schedule.yaml")
+	}
+	if !isSnowflake(guildID) {
+		return nil, fmt.Errorf("discord: guild %q is not a Discord id (a number like 1234567890123456789)", guildID)
+	}
+	if cfg.Handle == nil {
+		return nil, errors.New("discord: Config.Handle is nil")
+	}
+	commands, err := buildCommands(cfg.Commands)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	var base *url.URL
+	if cfg.APIBase != "" {
+		base, err = url.Parse(strings.TrimSpace(cfg.APIBase))
+		if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+			return nil, fmt.Errorf("discord: DISCORD_API_BASE %q: want an http(s) URL like http://127.0.0.1:4321", cfg.APIBase)
+		}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg.Token = "" // the session has it; keep no second copy
+	t := &Transport{
+		cfg:         cfg,
+		guildID:     guildID,
+		log:         log.With("transport", "discord", "guild", guildID),
+		commands:    commands,
+		maxAttempts: cfg.MaxAttempts,
+		guildReady:  make(chan struct{}),
+		roleNames:   map[string]string{},
+		channels:    map[string]*discordgo.Channel{},
+	}
+	if t.maxAttempts <= 0 {
+		t.maxAttempts = 5
+	}
+
+	s, err := discordgo.New("Bot " + token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: new session: %w", err)
+	}
+	s.Identify.Token = token // the gateway wants the bare token
+	s.Identify.Intents = Intents
+	s.Compress = false
+	s.StateEnabled = false // the transport keeps what it needs itself, without data races
+	// Handlers run in the gateway's reader, in order, so Connect/Disconnect cannot
+	// be seen swapped; the interaction handler hands off to a goroutine at once.
+	s.SyncEvents = true
+	// discordgo retries 429s forever and 502s MaxRestRetries times; call bounds them.
+	s.ShouldRetryOnRateLimit = false
+	s.MaxRestRetries = 0
+	next := http.DefaultTransport.(*http.Transport).Clone()
+	s.Client = &http.Client{Timeout: requestTimeout + 5*time.Second, Transport: rewrite{base: base, next: next}}
+	s.Dialer = &websocket.Dialer{
+		Proxy:            http.ProxyFromEnvironment,
+		HandshakeTimeout: requestTimeout,
+		NetDialContext:   t.gateway.dial,
+	}
+	s.AddHandler(t.onReady)
+	s.AddHandler(t.onGuildCreate)
+	s.AddHandler(t.onRoleCreate)
+	s.AddHandler(t.onRoleUpdate)
+	s.AddHandler(t.onRoleDelete)
+	s.AddHandler(t.onConnect)
+	s.AddHandler(t.onDisconnect)
+	s.AddHandler(t.onResumed)
+	s.AddHandler(t.onInteraction)
+	t.session = s
+	return t, nil
+}
+
+// Open connects the gateway, waits for the guild, then sets it up: channels and
+// roles resolved (missing bot-owned channels created), permissions checked and
+// logged, commands registered if they changed. Only a failure to reach the guild is
+// an error; what the bot cannot set up is logged and the rest keeps working. It
+// gives up after 30 s unless ctx ends sooner.
+func (t *Transport) Open(ctx context.Context) error {
+	t.mu.Lock()
+	if t.opened || t.closed {
+		t.mu.Unlock()
+		return errors.New("discord: open: already opened or closed")
+	}
+	t.opened = true
+	t.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	start := time.Now()
+	opened := make(chan error, 1)
+	// discordgo's Open cannot be cancelled: on timeout it is left running, and
+	// Close ends it (by cutting its connection if it is stuck reading).
+	go func() { opened <- t.session.Open() }()
+	select {
+	case err := <-opened:
+		if err != nil {
+			return fmt.Errorf("discord: open gateway: %w%s", err, gatewayHint(err))
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("discord: open gateway: no READY after %s: %w", time.Since(start).Round(time.Millisecond), ctx.Err())
+	}
+	select {
+	case <-t.guildReady:
+	case <-ctx.Done():
+		t.state.RLock()
+		appID := t.appID
+		t.state.RUnlock()
+		return fmt.Errorf("discord: open: guild %s did not arrive within %s: is the bot a member? Invite it with %s: %w",
+			t.guildID, time.Since(start).Round(time.Millisecond), InviteURL(appID), ctx.Err())
+	}
+	t.log.Info("gateway ready", "latency", time.Since(start).Round(time.Millisecond))
+	t.setUp(ctx)
+	return nil
+}
+
+// gatewayHint explains the gateway close codes a misconfigured bot gets.
+func gatewayHint(err error) string {
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) {
+		return ""
+	}
+	switch ce.Code {
+	case 4004:
+		return " (the token was refused: check DISCORD_TOKEN)"
+	case 4014:
+		return " (enable \"Server Members Intent\" for the application in the Discord developer portal)"
+	}
+	return ""
+}
+
+// Deduplicates reports that a post retried with the same Message.Nonce is not
+// duplicated: Discord enforces the nonce.
+func (t *Transport) Deduplicates() bool { return true }
+
+// Connected reports whether the gateway is connected now. Posts do not need it;
+// commands do.
+func (t *Transport) Connected() bool { return t.connected.Load() }
+
+// Close stops taking interactions, waits for posts and interactions in flight, then
+// closes the gateway; 5 s in all. Posts still running after that continue in their
+// callers' goroutines until their own context or attempts end.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	t.mu.Unlock()
+
+	t.gateway.stop()
+
+	idle := make(chan struct{})
+	go func() { // ends when the last post or interaction in flight does
+		t.busy.Wait()
+		close(idle)
+	}()
+	timer := time.NewTimer(closeBudget - gatewayCloseFor - cutWait)
+	defer timer.Stop()
+	select {
+	case <-idle:
+	case <-timer.C:
+		t.log.Warn("closing with posts or interactions still in flight")
+	}
+
+	closed := make(chan error, 1)
+	go func() { closed <- t.session.Close() }() // ends once discordgo's lock is free: cut() sees to it
+	var err error
+	select {
+	case err = <-closed:
+	case <-time.After(gatewayCloseFor):
+		// discordgo holds its lock while it connects; cut the connection under it.
+		t.gateway.cut()
+		select {
+		case err = <-closed:
+		case <-time.After(cutWait):
+			err = errors.New("discordgo did not let go of the gateway")
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("discord: close gateway: %w", err)
+	}
+	t.log.Info("closed")
+	return nil
+}
+
+// track registers one post or interaction in flight; ok is false once Close began.
+func (t *Transport) track() (done func(), ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil, false
+	}
+	t.busy.Add(1)
+	return t.busy.Done, true
+}
+
+func (t *Transport) isClosed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.closed
+}
+
+// The gateway handlers below run synchronously in discordgo's reader (SyncEvents):
+// they must be quick and must not call session methods that take its lock.
+
+func (t *Transport) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	var botID, appID string
+	if r.User != nil {
+		botID = r.User.ID
+		appID = r.User.ID // a bot's application id is its user id, unless READY says otherwise
+	}
+	if r.Application != nil && r.Application.ID != "" {
+		appID = r.Application.ID
+	}
+	t.state.Lock()
+	t.botID, t.appID = botID, appID
+	t.state.Unlock()
+	t.log.Info("gateway READY", "bot", botID, "application", appID, "session", r.SessionID)
+}
+
+func (t *Transport) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
+	if g.Guild == nil || g.ID != t.guildID {
+		return
+	}
+	t.state.Lock()
+	t.guild = g.Guild
+	clear(t.roleNames)
+	for _, r := range g.Roles {
+		t.roleNames[r.ID] = r.Name
+	}
+	t.state.Unlock()
+	t.log.Info("guild available", "name", g.Name, "channels", len(g.Channels), "roles", len(g.Roles))
+	t.readyOnce.Do(func() { close(t.guildReady) })
+}
+
+func (t *Transport) onRoleCreate(_ *discordgo.Session, e *discordgo.GuildRoleCreate) {
+	t.setRole(e.GuildRole)
+}
+
+func (t *Transport) onRoleUpdate(_ *discordgo.Session, e *discordgo.GuildRoleUpdate) {
+	t.setRole(e.GuildRole)
+}
+
+func (t *Transport) setRole(gr *discordgo.GuildRole) {
+	if gr == nil || gr.Role == nil || gr.GuildID != t.guildID {
+		return
+	}
+	t.state.Lock()
+	t.roleNames[gr.Role.ID] = gr.Role.Name
+	t.state.Unlock()
+}
+
+func (t *Transport) onRoleDelete(_ *discordgo.Session, e *discordgo.GuildRoleDelete) {
+	if e.GuildID != t.guildID {
+		return
+	}
+	t.state.Lock()
+	delete(t.roleNames, e.RoleID)
+	t.state.Unlock()
+}
+
+func (t *Transport) onConnect(_ *discordgo.Session, _ *discordgo.Connect) {
+	t.connected.Store(true)
+	t.log.Info("gateway connected")
+}
+
+func (t *Transport) onResumed(_ *discordgo.Session, _ *discordgo.Resumed) {
+	t.connected.Store(true)
+	t.log.Info("gateway resumed")
+}
+
+func (t *Transport) onDisconnect(_ *discordgo.Session, _ *discordgo.Disconnect) {
+	t.connected.Store(false)
+	if t.isClosed() {
+		t.log.Info("gateway closed")
+		return
+	}
+	t.log.Warn("gateway disconnected; discordgo reconnects and resumes")
+}
