@@ -100,7 +100,7 @@ func TestReopenKeepsDataAndVersion(t *testing.T) {
 	}
 }
 
-// TestAddingAMigration is the upgrade a future 0002_*.sql makes: a database
+// TestAddingAMigration is the upgrade a future migration makes: a database
 // made with the first migrations gains the new one, keeps its data, and a
 // failing migration leaves it as it was.
 func TestAddingAMigration(t *testing.T) {
@@ -134,8 +134,8 @@ func TestAddingAMigration(t *testing.T) {
 
 	// A failing migration: open fails and nothing of it stays.
 	bad := map[string]string{
-		next(1, "questions"): "CREATE TABLE questions (id INTEGER PRIMARY KEY, text TEXT NOT NULL);",
-		next(2, "broken"):    "CREATE TABLE votes (question_id INTEGER REFERENCES questions(id)); INSERT INTO nonsense VALUES (1);",
+		next(1, "notes"):  "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL);",
+		next(2, "broken"): "CREATE TABLE note_tags (note_id INTEGER REFERENCES notes(id)); INSERT INTO nonsense VALUES (1);",
 	}
 	if _, err := open(ctx, path, load(bad)); err == nil || !strings.Contains(err.Error(), next(2, "broken")) {
 		t.Fatalf("open with a broken migration: error = %v, want it to name %s", err, next(2, "broken"))
@@ -146,26 +146,26 @@ func TestAddingAMigration(t *testing.T) {
 
 	// A migration that leaves a broken foreign key is refused too.
 	dangling := map[string]string{
-		next(1, "questions"): "CREATE TABLE questions (id INTEGER PRIMARY KEY);" +
-			"CREATE TABLE votes (question_id INTEGER NOT NULL REFERENCES questions(id) DEFERRABLE INITIALLY DEFERRED);" +
-			"INSERT INTO votes VALUES (42);",
+		next(1, "notes"): "CREATE TABLE notes (id INTEGER PRIMARY KEY);" +
+			"CREATE TABLE note_tags (note_id INTEGER NOT NULL REFERENCES notes(id) DEFERRABLE INITIALLY DEFERRED);" +
+			"INSERT INTO note_tags VALUES (42);",
 	}
 	if _, err := open(ctx, path, load(dangling)); err == nil || !strings.Contains(err.Error(), "break foreign keys") {
 		t.Fatalf("open with a dangling foreign key: error = %v, want one about foreign keys", err)
 	}
 
 	good := map[string]string{
-		next(1, "questions"): "CREATE TABLE questions (id INTEGER PRIMARY KEY, text TEXT NOT NULL);",
-		next(2, "votes"):     "CREATE TABLE votes (question_id INTEGER NOT NULL REFERENCES questions(id), user_id TEXT NOT NULL);",
+		next(1, "notes"):     "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL);",
+		next(2, "note_tags"): "CREATE TABLE note_tags (note_id INTEGER NOT NULL REFERENCES notes(id), tag TEXT NOT NULL);",
 	}
 	db, err = open(ctx, path, load(good))
 	if err != nil {
 		t.Fatalf("open with new migrations: %v", err)
 	}
-	if _, err := db.sql.Exec("INSERT INTO questions (id, text) VALUES (1, 'why?')"); err != nil {
+	if _, err := db.sql.Exec("INSERT INTO notes (id, text) VALUES (1, 'why?')"); err != nil {
 		t.Errorf("new table missing: %v", err)
 	}
-	if _, err := db.sql.Exec("INSERT INTO votes VALUES (7, 'u')"); err == nil {
+	if _, err := db.sql.Exec("INSERT INTO note_tags VALUES (7, 'u')"); err == nil {
 		t.Error("foreign keys not enforced on the new table")
 	}
 	if got := reminders(t, db); len(got) != 1 {
