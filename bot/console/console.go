@@ -1,0 +1,107 @@
+// Package console is the bot's local transport: posts are printed with the channel
+// they would go to, and lines typed on stdin are commands as a chat user would send
+// them. With a virtual clock it rehearses a whole workshop day in seconds.
+//
+// It must never import bot/discord or bot/sqlite: it is one edge among others.
+package console
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"workshopbot/bot"
+)
+
+// Console prints what the bot posts and feeds it commands.
+type Console struct {
+	out          io.Writer
+	clock        bot.Clock
+	loc          *time.Location
+	reminderRole string
+
+	mu     sync.Mutex
+	nextID int
+	posts  map[string]int // channel -> messages posted
+}
+
+var (
+	_ bot.Transport = (*Console)(nil)
+	_ bot.Editor    = (*Console)(nil)
+)
+
+// New returns a console that writes to out, stamping lines with clock's time in loc
+// (the workshop's time zone). reminderRole is shown where Discord would ping it.
+func New(out io.Writer, clock bot.Clock, loc *time.Location, reminderRole string) *Console {
+	return &Console{out: out, clock: clock, loc: loc, reminderRole: reminderRole, posts: map[string]int{}}
+}
+
+// Post implements bot.Transport by printing the message under its channel.
+func (c *Console) Post(_ context.Context, m bot.Message) (bot.Posted, error) {
+	now := c.clock.Now()
+	text := bot.RenderTimestamps(m.Content, c.loc, now)
+	if m.PingRole && c.reminderRole != "" {
+		text = "@" + c.reminderRole + " " + text
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nextID++
+	c.posts[m.Channel]++
+	fmt.Fprintf(c.out, "[%s] #%s\n%s%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), m.Channel, indent(text), buttons(m.Buttons))
+	return bot.Posted{ChannelID: m.Channel, MessageID: fmt.Sprintf("console-%d", c.nextID)}, nil
+}
+
+// Edit implements bot.Editor by printing the message's new text.
+func (c *Console) Edit(_ context.Context, channelID, messageID string, m bot.Message) error {
+	now := c.clock.Now()
+	text := bot.RenderTimestamps(m.Content, c.loc, now)
+	c.Printf("[%s] #%s (%s edited)\n%s%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), channelID, messageID, indent(text), buttons(m.Buttons))
+	return nil
+}
+
+// buttons shows a message's buttons with what to type to press them.
+func buttons(bs []bot.Button) string {
+	var b strings.Builder
+	for _, btn := range bs {
+		if btn.Disabled {
+			fmt.Fprintf(&b, "\n  [%s] (closed)", btn.Label)
+			continue
+		}
+		fmt.Fprintf(&b, "\n  [%s] type: press %s", btn.Label, btn.ID)
+	}
+	return b.String()
+}
+
+// Posts returns how many messages went to each channel, as "#name: n" sorted by name.
+func (c *Console) Posts() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	names := make([]string, 0, len(c.posts))
+	for n := range c.posts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("#%s: %d", n, c.posts[n])
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Printf writes a line of the console's own (not a post).
+func (c *Console) Printf(format string, args ...any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintf(c.out, format, args...)
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}

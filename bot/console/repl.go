@@ -1,0 +1,237 @@
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"workshopbot/bot"
+)
+
+// Handler answers a command; in main it is (*bot.Bot).Handle.
+type Handler func(ctx context.Context, c bot.Command) bot.Reply
+
+// Line is one parsed input line.
+type Line struct {
+	At      time.Time   // zero: run at once; otherwise wait for the virtual clock to reach it
+	Command bot.Command // Name empty for a blank or comment line
+}
+
+// ParseLine reads one input line:
+//
+//	[at HH:MM] [as NAME[/ROLE[,ROLE...]]] /command [option:value | option:"quoted value" | free text]
+//	[at HH:MM] [as NAME[/ROLE[,ROLE...]]] press BUTTON-ID
+//
+// HH:MM is on the workshop day (date, in loc). Free text fills the command's first
+// string option that was not given by name, so `/ask Why do neural ODEs work?` works.
+func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
+	var l Line
+	text = strings.TrimSpace(text)
+	if text == "" || strings.HasPrefix(text, "#") {
+		return l, nil
+	}
+	l.Command.User = bot.User{ID: "console-you", Name: "you"}
+	if rest, ok := cutWord(text, "at"); ok {
+		hhmm, after, _ := strings.Cut(rest, " ")
+		t, err := clockTime(hhmm, day, loc)
+		if err != nil {
+			return l, err
+		}
+		l.At, text = t, strings.TrimSpace(after)
+	}
+	if rest, ok := cutWord(text, "as"); ok {
+		who, after, _ := strings.Cut(rest, " ")
+		name, roles, _ := strings.Cut(who, "/")
+		if name == "" {
+			return l, fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
+		}
+		l.Command.User = bot.User{ID: "console-" + name, Name: name}
+		if roles != "" {
+			l.Command.User.Roles = strings.Split(roles, ",")
+		}
+		text = strings.TrimSpace(after)
+	}
+	if rest, ok := cutWord(text, "press"); ok {
+		l.Command.Button = rest
+		l.Command.Channel = "console"
+		return l, nil
+	}
+	if !strings.HasPrefix(text, "/") {
+		return l, fmt.Errorf("%q: commands start with /, like /help (or press a button: press q:vote:1)", text)
+	}
+	words := strings.Fields(text[1:])
+	spec, n := matchSpec(words)
+	if n == 0 {
+		name := ""
+		if len(words) > 0 {
+			name = words[0]
+		}
+		return l, fmt.Errorf("unknown command /%s: try /help", name)
+	}
+	l.Command.Name = spec.Name
+	l.Command.Channel = "console"
+	opts, err := parseOptions(spec, strings.Join(words[n:], " "))
+	if err != nil {
+		return l, fmt.Errorf("/%s: %w", spec.Name, err)
+	}
+	l.Command.Options = opts
+	return l, nil
+}
+
+func cutWord(text, word string) (string, bool) {
+	if strings.HasPrefix(text, word+" ") {
+		return strings.TrimSpace(text[len(word)+1:]), true
+	}
+	return text, false
+}
+
+func clockTime(hhmm string, day time.Time, loc *time.Location) (time.Time, error) {
+	h, m, ok := strings.Cut(hhmm, ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	if !ok || err1 != nil || err2 != nil || hh < 0 || hh > 24 || mm < 0 || mm > 59 || hh == 24 && mm != 0 {
+		return time.Time{}, fmt.Errorf("at %q: want a time of the workshop day like 09:45", hhmm)
+	}
+	y, mo, d := day.In(loc).Date()
+	return time.Date(y, mo, d, hh, mm, 0, 0, loc), nil
+}
+
+// matchSpec finds the longest command name that the words start with.
+func matchSpec(words []string) (bot.CommandSpec, int) {
+	var best bot.CommandSpec
+	n := 0
+	for _, s := range bot.CommandSpecs {
+		parts := strings.Fields(s.Name)
+		if len(parts) > len(words) || len(parts) <= n {
+			continue
+		}
+		match := true
+		for i, p := range parts {
+			if !strings.EqualFold(p, words[i]) {
+				match = false
+				break
+			}
+		}
+		if match {
+			best, n = s, len(parts)
+		}
+	}
+	return best, n
+}
+
+// parseOptions reads name:value pairs (values may be "quoted") and free text.
+func parseOptions(spec bot.CommandSpec, rest string) (map[string]string, error) {
+	opts := map[string]string{}
+	var free []string
+	for rest = strings.TrimSpace(rest); rest != ""; rest = strings.TrimSpace(rest) {
+		word, after, _ := strings.Cut(rest, " ")
+		name, value, isOpt := strings.Cut(word, ":")
+		if isOpt && hasOption(spec, name) {
+			if strings.HasPrefix(value, `"`) {
+				full := rest[len(name)+1:]
+				end := strings.Index(full[1:], `"`)
+				if end < 0 {
+					return nil, fmt.Errorf("option %s: missing closing quote", name)
+				}
+				opts[name] = full[1 : end+1]
+				rest = full[end+2:]
+				continue
+			}
+			opts[name] = value
+			rest = after
+			continue
+		}
+		free = append(free, word)
+		rest = after
+	}
+	if len(free) > 0 {
+		target := ""
+		for _, o := range spec.Options {
+			if _, set := opts[o.Name]; !set && o.Type == bot.OptionString {
+				target = o.Name
+				break
+			}
+		}
+		if target == "" {
+			return nil, fmt.Errorf("unexpected %q (options are given as name:value)", strings.Join(free, " "))
+		}
+		opts[target] = strings.Join(free, " ")
+	}
+	for _, o := range spec.Options {
+		if _, set := opts[o.Name]; o.Required && !set {
+			return nil, fmt.Errorf("option %s is required", o.Name)
+		}
+	}
+	return opts, nil
+}
+
+func hasOption(spec bot.CommandSpec, name string) bool {
+	for _, o := range spec.Options {
+		if o.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Serve reads commands from in, one per line, and prints each reply, until in is
+// exhausted or ctx is done. A line with `at HH:MM` waits for the virtual clock.
+func (c *Console) Serve(ctx context.Context, in io.Reader, day time.Time, h Handler) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		l, err := ParseLine(sc.Text(), day, c.loc)
+		if err != nil {
+			c.Printf("! %v\n", err)
+			continue
+		}
+		if l.Command.Name == "" && l.Command.Button == "" {
+			continue
+		}
+		if !l.At.IsZero() {
+			if wait := l.At.Sub(c.clock.Now()); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-c.clock.After(wait):
+				}
+			}
+		}
+		c.reply(l.Command, h(ctx, l.Command))
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read commands: %w", err)
+	}
+	return nil
+}
+
+// reply prints what the bot answered to c.
+func (c *Console) reply(cmd bot.Command, r bot.Reply) {
+	now := c.clock.Now()
+	what := "/" + cmd.Name
+	if cmd.Button != "" {
+		what = "press " + cmd.Button
+	}
+	who := cmd.User.Name
+	if r.Update != nil {
+		text := bot.RenderTimestamps(r.Update.Content, c.loc, now)
+		c.Printf("[%s] %s by %s: the message is now\n%s%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), what, who, indent(text), buttons(r.Update.Buttons))
+		return
+	}
+	vis := ""
+	if r.Ephemeral {
+		vis = " (only " + who + " sees this)"
+	}
+	text := bot.RenderTimestamps(r.Content, c.loc, now)
+	for _, f := range r.Files {
+		text += fmt.Sprintf("\n[attached %s, %d bytes]\n%s", f.Name, len(f.Data), strings.TrimRight(string(f.Data), "\n"))
+	}
+	c.Printf("[%s] %s by %s%s\n%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), what, who, vis, indent(text))
+}

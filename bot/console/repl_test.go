@@ -1,0 +1,111 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"workshopbot/bot"
+)
+
+var et, _ = time.LoadLocation("America/New_York")
+
+func TestParseLine(t *testing.T) {
+	day := time.Date(2021, 12, 14, 0, 0, 0, 0, et)
+	tests := []struct {
+		in      string
+		name    string
+		user    string
+		roles   string
+		at      string
+		opts    map[string]string
+		button  string
+		wantErr string
+	}{
+		{in: "", name: ""},
+		{in: "# a comment", name: ""},
+		{in: "/help", name: "help", user: "you"},
+		{in: "/schedule", name: "schedule", user: "you"},
+		{in: "at 09:50 as alice /next", name: "next", user: "alice", at: "09:50"},
+		{in: "at 24:00 /next", name: "next", user: "you", at: "00:00"},
+		{in: "as carol/Moderators,Organizers /questions next", name: "questions next", user: "carol", roles: "Moderators,Organizers"},
+		{in: "as bob /ask Why do neural ODEs need adjoints?", name: "ask", user: "bob", opts: map[string]string{"question": "Why do neural ODEs need adjoints?"}},
+		{in: `as bob /ask question:"What: is it?" anonymous:true`, name: "ask", user: "bob", opts: map[string]string{"question": "What: is it?", "anonymous": "true"}},
+		{in: `/ask session:panel How do you pick a solver?`, name: "ask", user: "you", opts: map[string]string{"session": "panel", "question": "How do you pick a solver?"}},
+		{in: "as dan press q:vote:3", user: "dan", button: "q:vote:3"},
+		{in: "/questions answered id:4", name: "questions answered", user: "you", opts: map[string]string{"id": "4"}},
+		{in: "help", wantErr: "commands start with /"},
+		{in: "/nope", wantErr: "unknown command /nope"},
+		{in: "at 25:00 /next", wantErr: "want a time of the workshop day"},
+		{in: "/ask", wantErr: "option question is required"},
+		{in: `/ask question:"unterminated`, wantErr: "missing closing quote"},
+		{in: "/schedule extra words", wantErr: "unexpected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			l, err := ParseLine(tt.in, day, et)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := l.Command
+			if c.Name != tt.name || c.Button != tt.button {
+				t.Errorf("name %q button %q, want %q %q", c.Name, c.Button, tt.name, tt.button)
+			}
+			if tt.name == "" && tt.button == "" {
+				return
+			}
+			if c.User.Name != tt.user || strings.Join(c.User.Roles, ",") != tt.roles {
+				t.Errorf("user %q roles %v, want %q %q", c.User.Name, c.User.Roles, tt.user, tt.roles)
+			}
+			if got := l.At; tt.at != "" && got.Format("15:04") != tt.at || tt.at == "" && !got.IsZero() {
+				t.Errorf("at = %v, want %s", got, tt.at)
+			}
+			for k, v := range tt.opts {
+				if c.Options[k] != v {
+					t.Errorf("option %s = %q, want %q", k, c.Options[k], v)
+				}
+			}
+			if len(c.Options) != len(tt.opts) {
+				t.Errorf("options = %v, want %v", c.Options, tt.opts)
+			}
+		})
+	}
+}
+
+type fixedClock struct{ t time.Time }
+
+func (c fixedClock) Now() time.Time { return c.t }
+func (c fixedClock) After(time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	ch <- c.t
+	return ch
+}
+
+func TestPostRendersTimestampsAndNeverPingsText(t *testing.T) {
+	var out bytes.Buffer
+	now := time.Date(2021, 12, 14, 6, 45, 0, 0, et)
+	c := New(&out, fixedClock{now}, et, "Attendees")
+	start := time.Date(2021, 12, 14, 7, 0, 0, 0, et)
+	_, err := c.Post(context.Background(), bot.Message{Channel: "announcements", Content: "starts <t:" +
+		itoa(start.Unix()) + ":t> (<t:" + itoa(start.Unix()) + ":R>)", PingRole: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{"[06:45:00 -05:00] #announcements", "@Attendees starts 07:00 -05:00 (in 15 minutes)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

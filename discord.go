@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"workshopbot/bot"
+	"workshopbot/bot/discord"
+	"workshopbot/bot/sqlite"
+)
+
+// runDiscord runs the bot on a Discord guild until ctx ends (SIGINT/SIGTERM). On
+// shutdown it stops taking commands, lets the reminder in flight finish, and closes
+// the gateway within 5 s.
+func runDiscord(ctx context.Context, o *options, token string, getenv func(string) string, prog *bot.Program,
+	version string, src bot.Source, clock *bot.ScaledClock, store *sqlite.DB, log *slog.Logger) error {
+	guild := getenv("DISCORD_GUILD_ID")
+	if guild == "" {
+		guild = prog.Schedule.Discord.GuildID
+	}
+	if guild == "" {
+		return fmt.Errorf("no guild: set DISCORD_GUILD_ID or discord.guild in %s", o.schedule)
+	}
+	var b *bot.Bot
+	tr, err := discord.New(discord.Config{
+		Token:    token,
+		APIBase:  getenv("DISCORD_API_BASE"),
+		GuildID:  guild,
+		Names:    prog.Schedule.Discord,
+		Commands: bot.CommandSpecs,
+		Handle:   func(ctx context.Context, c bot.Command) bot.Reply { return b.Handle(ctx, c) },
+		Logger:   log,
+	})
+	if err != nil {
+		return err
+	}
+	b, err = bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Transport: tr, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := tr.Open(ctx); err != nil {
+		return fmt.Errorf("connect to Discord: %w", err)
+	}
+	log.Info("workshopbot ready", "guild", guild, "workshop", prog.Schedule.Workshop.ShortName,
+		"sessions", len(prog.Schedule.Sessions), "clock", clock.Now(), "speed", clock.Speed())
+	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), log)
+	if err != nil {
+		_ = tr.Close()
+		return err
+	}
+	runErr := b.Run(ctx, bot.RunOptions{})
+	stopCron()
+	closeErr := tr.Close()
+	if runErr != nil {
+		return runErr
+	}
+	if closeErr != nil {
+		log.Warn("close Discord", "err", closeErr)
+	}
+	log.Info("workshopbot stopped")
+	return nil
+}

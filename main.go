@@ -1,0 +1,257 @@
+// Command workshopbot runs a virtual academic workshop on Discord: session
+// reminders with the right links, poster channels and panel questions. With no
+// DISCORD_TOKEN it rehearses the day on the console, on a virtual clock.
+//
+//	go run .                 rehearse the bundled program on the console
+//	go run . check           validate schedule.yaml and posters.csv, print the program
+//	go run . questions export   the panel questions as CSV, after the event
+//	DISCORD_TOKEN=... go run .   run it on Discord
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"golang.org/x/term"
+
+	"workshopbot/bot"
+	"workshopbot/bot/console"
+	"workshopbot/bot/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// options are the command-line flags shared by every sub-command.
+type options struct {
+	schedule string
+	posters  string
+	db       string
+	clock    string
+	speed    float64
+	logLevel string
+}
+
+func parseFlags(name string, args []string, stderr io.Writer) (*options, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &options{}
+	fs.StringVar(&o.schedule, "schedule", "schedule.yaml", "the workshop program")
+	fs.StringVar(&o.posters, "posters", "posters.csv", "the posters")
+	fs.StringVar(&o.db, "db", "workshopbot.db", "the SQLite database that keeps state across restarts")
+	fs.StringVar(&o.clock, "clock", "", "start a virtual clock at this instant (RFC 3339, e.g. 2021-12-14T06:40:00-05:00); on the console the default is 5 minutes before the first reminder")
+	fs.Float64Var(&o.speed, "speed", 0, "virtual seconds per real second (console default: the whole day in about 30 s; Discord default: 1)")
+	fs.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (console default: warn; Discord default: info)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: workshopbot [flags]          run the bot (console rehearsal without DISCORD_TOKEN)\n"+
+			"       workshopbot check [flags]    validate the files and print the program\n"+
+			"       workshopbot questions export [--session ID] [--db PATH]   the panel questions as CSV\n\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	return o, fs.Args(), nil
+}
+
+// run is the whole program behind main, with its outside world passed in so that
+// tests run the real wiring.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "questions" { // has sub-commands and flags of its own
+		return runQuestions(ctx, args, stdout, stderr)
+	}
+	o, rest, err := parseFlags("workshopbot "+cmd, args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "workshopbot: unexpected arguments %q\n", rest)
+		return 2
+	}
+	switch cmd {
+	case "check":
+		return runCheck(o, stdout, stderr)
+	case "":
+		if err := runBot(ctx, o, getenv, stdin, stdout, stderr); err != nil {
+			fmt.Fprintf(stderr, "workshopbot: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stderr, "workshopbot: unknown command %q (want check, questions export, or no command to run the bot)\n", cmd)
+	return 2
+}
+
+func runCheck(o *options, stdout, stderr io.Writer) int {
+	prog, err := bot.LoadProgram(o.schedule, o.posters)
+	if err != nil {
+		var errs bot.Errors
+		if errors.As(err, &errs) {
+			for _, e := range errs {
+				fmt.Fprintln(stderr, e.Error())
+			}
+			fmt.Fprintf(stderr, "%d error(s)\n", len(errs))
+		} else {
+			fmt.Fprintln(stderr, err)
+		}
+		return 1
+	}
+	if err := bot.WriteCheck(stdout, prog, time.Local); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+func newLogger(level string, def slog.Level, w io.Writer) (*slog.Logger, error) {
+	l := def
+	if level != "" {
+		if err := l.UnmarshalText([]byte(level)); err != nil {
+			return nil, fmt.Errorf("--log-level: %q: want debug, info, warn or error", level)
+		}
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// rehearsalSeconds is how long (real time) a default console rehearsal takes.
+const rehearsalSeconds = 30
+
+// newClock builds the bot's clock from --clock and --speed. A rehearsal (console)
+// defaults to 5 minutes before the first session, fast enough to show the day in
+// about 30 s; Discord defaults to the real clock.
+func newClock(o *options, prog *bot.Program, rehearsal bool) (*bot.ScaledClock, error) {
+	var start time.Time
+	if o.clock != "" {
+		t, err := time.Parse(time.RFC3339, o.clock)
+		if err != nil {
+			return nil, fmt.Errorf("--clock %q: want an RFC 3339 instant like 2021-12-14T06:40:00-05:00", o.clock)
+		}
+		start = t
+	} else if rehearsal {
+		// Five minutes before the first reminder (the first session less the longest
+		// lead), so that the rehearsal shows every reminder of the day.
+		start = bot.Plan(prog.Schedule)[0].Due.Add(-5 * time.Minute)
+	}
+	if o.speed < 0 {
+		return nil, fmt.Errorf("--speed %v: must be positive", o.speed)
+	}
+	speed := o.speed
+	if speed == 0 {
+		speed = 1
+		if rehearsal {
+			plan := bot.Plan(prog.Schedule)
+			last := plan[len(plan)-1].Due
+			speed = max(1, last.Add(time.Minute).Sub(start).Seconds()/rehearsalSeconds)
+		}
+	}
+	return bot.NewScaledClock(time.Now, start, speed), nil
+}
+
+func runBot(ctx context.Context, o *options, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	token := getenv("DISCORD_TOKEN")
+	rehearsal := token == ""
+	def := slog.LevelInfo
+	if rehearsal {
+		def = slog.LevelWarn
+	}
+	log, err := newLogger(o.logLevel, def, stderr)
+	if err != nil {
+		return err
+	}
+	src := bot.FileSource(o.schedule, o.posters)
+	prog, version, err := src()
+	if err != nil {
+		return err
+	}
+	clock, err := newClock(o, prog, rehearsal)
+	if err != nil {
+		return err
+	}
+	store, err := sqlite.Open(ctx, o.db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	if !rehearsal {
+		return runDiscord(ctx, o, token, getenv, prog, version, src, clock, store, log)
+	}
+	loc := prog.Schedule.Workshop.Location
+	con := console.New(stdout, clock, loc, prog.Schedule.Discord.ReminderRole)
+	b, err := bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Transport: con, Logger: log})
+	if err != nil {
+		return err
+	}
+	interactive := isTerminal(stdin)
+	con.Printf("Rehearsing %s (%s) on the console: virtual clock from %s at %.0fx.\n",
+		prog.Schedule.Workshop.Name, prog.Schedule.Workshop.ShortName, clock.Now().In(loc).Format("2006-01-02 15:04 -07:00"), clock.Speed())
+	if interactive {
+		con.Printf("Type /help for commands; `as carol/Moderators /questions next` acts as someone else. Ctrl-D quits.\n")
+	}
+	con.Printf("\n")
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), log)
+	if err != nil {
+		return err
+	}
+	defer stopCron()
+
+	served := make(chan error, 1)
+	go func() { served <- con.Serve(ctx, stdin, prog.Schedule.Workshop.Date, b.Handle) }()
+	if err := b.Run(ctx, bot.RunOptions{StopWhenDone: true}); err != nil {
+		return err
+	}
+	if interactive && ctx.Err() == nil {
+		con.Printf("The program is over. Keep typing commands, or Ctrl-D to quit.\n")
+	}
+	var serveErr error
+	select {
+	case serveErr = <-served:
+	case <-ctx.Done():
+	}
+	sum, err := b.Summarize(context.WithoutCancel(ctx))
+	if err != nil {
+		return err
+	}
+	con.Printf("Summary: %s\nPosts by channel: %s\n", sum, con.Posts())
+	return serveErr
+}
+
+// startReload re-reads the files on the schedule's cron spec. cron runs on the wall
+// clock, which is right: it watches files on disk, not the workshop's time.
+func startReload(ctx context.Context, prog *bot.Program, r *bot.Reloader, log *slog.Logger) (stop func(), err error) {
+	// The standard parser, as check validates the spec with (5 fields or @every).
+	c := cron.New(cron.WithChain(cron.Recover(cron.DiscardLogger), cron.SkipIfStillRunning(cron.DiscardLogger)))
+	if _, err := c.AddFunc(prog.Schedule.Reminders.Reload, func() { r.Check(ctx) }); err != nil {
+		return nil, fmt.Errorf("reminders.reload %q: %w", prog.Schedule.Reminders.Reload, err)
+	}
+	c.Start()
+	return func() { <-c.Stop().Done() }, nil
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
