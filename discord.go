@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 
 	"workshopbot/bot"
 	"workshopbot/bot/discord"
 	"workshopbot/bot/sqlite"
+	"workshopbot/bot/web"
 )
 
 // runDiscord runs the bot on a Discord guild until ctx ends (SIGINT/SIGTERM). On
@@ -23,6 +25,7 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 		return fmt.Errorf("no guild: set DISCORD_GUILD_ID or discord.guild in %s", o.schedule)
 	}
 	var b *bot.Bot
+	metrics := web.NewMetrics() // fed by the transport's hooks; served by the dashboard (web.go)
 	tr, err := discord.New(discord.Config{
 		Token:    token,
 		APIBase:  getenv("DISCORD_API_BASE"),
@@ -31,26 +34,49 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 		Commands: bot.CommandSpecs,
 		Handle:   func(ctx context.Context, c bot.Command) bot.Reply { return b.Handle(ctx, c) },
 		Logger:   log,
+		// Presenters who join get their rights on their poster's channel.
+		OnMemberJoin: func(u bot.User) { b.MemberJoined(u) },
+		// The dashboard's /metrics counts REST answers and gateway reconnects.
+		OnREST:    metrics.ObserveREST,
+		OnConnect: metrics.ObserveConnect,
 	})
 	if err != nil {
 		return err
 	}
-	b, err = bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Transport: tr, Logger: log})
+	b, err = bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: tr, Logger: log})
 	if err != nil {
 		return err
+	}
+	ticks := newCronTicks(prog.Schedule.Reminders.Reload)
+	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv, metrics: metrics,
+		link: func(channel, message string) string { return discord.MessageURL(guild, channel, message) },
+		gateway: func(context.Context) (string, error) {
+			if !tr.Connected() {
+				return "", errors.New("not connected; discordgo reconnects")
+			}
+			return "connected", nil
+		}}, log)
+	defer dash.stop()
+	if dash.url != "" {
+		tokenNote := "from " + tokenEnv
+		if dash.generated {
+			tokenNote = dash.token // logged once: set the variable to keep it out of logs
+		}
+		log.Info("dashboard", "url", dash.url, "overlay", dash.url+"overlay", "token", tokenNote)
 	}
 	if err := tr.Open(ctx); err != nil {
 		return fmt.Errorf("connect to Discord: %w", err)
 	}
 	log.Info("workshopbot ready", "guild", guild, "workshop", prog.Schedule.Workshop.ShortName,
 		"sessions", len(prog.Schedule.Sessions), "clock", clock.Now(), "speed", clock.Speed())
-	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), log)
+	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), log, ticks.tick)
 	if err != nil {
 		_ = tr.Close()
 		return err
 	}
 	runErr := b.Run(ctx, bot.RunOptions{})
 	stopCron()
+	dash.stop()
 	closeErr := tr.Close()
 	if runErr != nil {
 		return runErr

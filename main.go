@@ -5,6 +5,7 @@
 //	go run .                 rehearse the bundled program on the console
 //	go run . check           validate schedule.yaml and posters.csv, print the program
 //	go run . questions export   the panel questions as CSV, after the event
+//	go run . backup DEST     copy the database, also while the bot runs
 //	DISCORD_TOKEN=... go run .   run it on Discord
 package main
 
@@ -43,6 +44,7 @@ type options struct {
 	clock    string
 	speed    float64
 	logLevel string
+	http     string // the dashboard's address; "" turns it off (web.go)
 }
 
 func parseFlags(name string, args []string, stderr io.Writer) (*options, []string, error) {
@@ -54,11 +56,14 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, []strin
 	fs.StringVar(&o.db, "db", "workshopbot.db", "the SQLite database that keeps state across restarts")
 	fs.StringVar(&o.clock, "clock", "", "start a virtual clock at this instant (RFC 3339, e.g. 2021-12-14T06:40:00-05:00); on the console the default is 5 minutes before the first reminder")
 	fs.Float64Var(&o.speed, "speed", 0, "virtual seconds per real second (console default: the whole day in about 30 s; Discord default: 1)")
+	fs.StringVar(&o.http, "http", defaultHTTP, "serve the dashboard, the overlay, /healthz and /metrics on this address; empty turns it off")
 	fs.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (console default: warn; Discord default: info)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: workshopbot [flags]          run the bot (console rehearsal without DISCORD_TOKEN)\n"+
 			"       workshopbot check [flags]    validate the files and print the program\n"+
-			"       workshopbot questions export [--session ID] [--db PATH]   the panel questions as CSV\n\nflags:\n")
+			"       workshopbot ics [flags]      write the program as an iCalendar file (.ics) to stdout\n"+
+			"       workshopbot questions export [--session ID] [--db PATH]   the panel questions as CSV\n"+
+			"       workshopbot backup [--db PATH] DEST   copy the database, also while the bot runs\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -77,6 +82,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cmd == "questions" { // has sub-commands and flags of its own
 		return runQuestions(ctx, args, stdout, stderr)
 	}
+	if cmd == "backup" { // a destination argument and flags of its own (backup_cmd.go)
+		return runBackup(ctx, args, stdout, stderr)
+	}
 	o, rest, err := parseFlags("workshopbot "+cmd, args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -91,6 +99,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "check":
 		return runCheck(o, stdout, stderr)
+	case "ics":
+		return runICS(o, stdout, stderr) // ics_cmd.go
 	case "":
 		if err := runBot(ctx, o, getenv, stdin, stdout, stderr); err != nil {
 			fmt.Fprintf(stderr, "workshopbot: %v\n", err)
@@ -98,7 +108,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return 0
 	}
-	fmt.Fprintf(stderr, "workshopbot: unknown command %q (want check, questions export, or no command to run the bot)\n", cmd)
+	fmt.Fprintf(stderr, "workshopbot: unknown command %q (want check, ics, questions export, backup, or no command to run the bot)\n", cmd)
 	return 2
 }
 
@@ -198,21 +208,28 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	}
 	loc := prog.Schedule.Workshop.Location
 	con := console.New(stdout, clock, loc, prog.Schedule.Discord.ReminderRole)
-	b, err := bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Transport: con, Logger: log})
+	b, err := bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: con, Logger: log})
 	if err != nil {
 		return err
 	}
+	ticks := newCronTicks(prog.Schedule.Reminders.Reload)
+	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv,
+		gateway: func(context.Context) (string, error) { return "console (no gateway)", nil }}, log)
+	defer dash.stop()
 	interactive := isTerminal(stdin)
 	con.Printf("Rehearsing %s (%s) on the console: virtual clock from %s at %.0fx.\n",
 		prog.Schedule.Workshop.Name, prog.Schedule.Workshop.ShortName, clock.Now().In(loc).Format("2006-01-02 15:04 -07:00"), clock.Speed())
 	if interactive {
 		con.Printf("Type /help for commands; `as carol/Moderators /questions next` acts as someone else. Ctrl-D quits.\n")
 	}
+	if dash.url != "" {
+		con.Printf("Dashboard: %s  overlay: %soverlay  moderator token: %s\n", dash.url, dash.url, dash.token)
+	}
 	con.Printf("\n")
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), log)
+	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), log, ticks.tick)
 	if err != nil {
 		return err
 	}
@@ -239,12 +256,13 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	return serveErr
 }
 
-// startReload re-reads the files on the schedule's cron spec. cron runs on the wall
-// clock, which is right: it watches files on disk, not the workshop's time.
-func startReload(ctx context.Context, prog *bot.Program, r *bot.Reloader, log *slog.Logger) (stop func(), err error) {
+// startReload re-reads the files on the schedule's cron spec, and calls ticked
+// after each run (for /healthz). cron runs on the wall clock, which is right: it
+// watches files on disk, not the workshop's time.
+func startReload(ctx context.Context, prog *bot.Program, r *bot.Reloader, log *slog.Logger, ticked func()) (stop func(), err error) {
 	// The standard parser, as check validates the spec with (5 fields or @every).
 	c := cron.New(cron.WithChain(cron.Recover(cron.DiscardLogger), cron.SkipIfStillRunning(cron.DiscardLogger)))
-	if _, err := c.AddFunc(prog.Schedule.Reminders.Reload, func() { r.Check(ctx) }); err != nil {
+	if _, err := c.AddFunc(prog.Schedule.Reminders.Reload, func() { r.Check(ctx); ticked() }); err != nil {
 		return nil, fmt.Errorf("reminders.reload %q: %w", prog.Schedule.Reminders.Reload, err)
 	}
 	c.Start()

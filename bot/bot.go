@@ -26,6 +26,8 @@ type Config struct {
 	Logger    *slog.Logger
 	// Questions keeps panel questions; nil turns /ask and /questions off.
 	Questions QuestionStore
+	// Posters keeps poster channels' records; nil turns poster channels off.
+	Posters PosterStore
 }
 
 // Bot runs the workshop: it posts reminders when they fall due and answers commands.
@@ -38,12 +40,22 @@ type Bot struct {
 
 	cardWake chan struct{} // a question needs a card or a redraw
 
+	ps      PosterStore
+	posters posterState // poster channels: the loop's requests and where posters live
+
+	eventWake chan struct{} // the program changed: mirror it in the guild's scheduled events
+	reloader  *Reloader     // set by NewReloader: /workshop delay applies its edit through it
+
 	mu      sync.Mutex
 	dirty   map[int64]bool // questions whose cards need a redraw
 	prog    *Program
 	upSince time.Time     // when Run started: reminders due before it were missed while down
 	wake    chan struct{} // a new program or a finished post: look again now
 	done    bool          // every reminder of the current program is decided
+
+	announced *Program // the program whose changes were last announced (changes.go)
+
+	subs subscribers // told of every change the dashboard shows (notify.go)
 }
 
 // New returns a Bot ready to Run.
@@ -65,7 +77,12 @@ func New(cfg Config) (*Bot, error) {
 		qs:    cfg.Questions,
 
 		cardWake: make(chan struct{}, 1),
-		dirty:    map[int64]bool{},
+
+		ps:      cfg.Posters,
+		posters: newPosterState(),
+
+		eventWake: make(chan struct{}, 1),
+		dirty:     map[int64]bool{},
 	}, nil
 }
 
@@ -86,6 +103,12 @@ func (b *Bot) SetProgram(p *Program) {
 	case b.wake <- struct{}{}:
 	default:
 	}
+	select {
+	case b.eventWake <- struct{}{}:
+	default:
+	}
+	b.RequestPosterSync(false) // titles, sessions or presenters may have changed
+	b.changed()
 }
 
 // Done reports whether every reminder of the program in force has been decided
@@ -121,9 +144,16 @@ func (b *Bot) Run(ctx context.Context, opt RunOptions) error {
 		}()
 		defer func() { stopCards(); <-cardsDone }()
 	}
+	if stopEvents := b.startEvents(ctx); stopEvents != nil {
+		defer stopEvents()
+	}
+	defer b.startPosters(ctx)()
 	for {
 		next, err := b.Step(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // stopping: the error is the cancellation itself
+			}
 			return err
 		}
 		if next.IsZero() && opt.StopWhenDone {
@@ -146,6 +176,9 @@ func (b *Bot) Run(ctx context.Context, opt RunOptions) error {
 // left). It is Run's body, exported for tests that drive the clock themselves.
 func (b *Bot) Step(ctx context.Context) (time.Time, error) {
 	prog := b.Program()
+	if err := b.announce(ctx, prog); err != nil {
+		return time.Time{}, err
+	}
 	recs, err := b.records(ctx)
 	if err != nil {
 		return time.Time{}, err
@@ -162,6 +195,7 @@ func (b *Bot) Step(ctx context.Context) (time.Time, error) {
 		}
 		b.log.Warn("reminder skipped: missed while down by more than the catch-up window, or its session is over",
 			"session", r.Key.SessionID, "lead", r.Key.Lead, "due", r.Due, "late", now.Sub(r.Due))
+		b.changed()
 	}
 	for _, r := range d.Late {
 		if err := b.post(ctx, prog, r, true); err != nil {
@@ -173,14 +207,18 @@ func (b *Bot) Step(ctx context.Context) (time.Time, error) {
 			return time.Time{}, err
 		}
 	}
+	dmNext, dmSent, err := b.stepDMs(ctx, prog, up)
+	if err != nil {
+		return time.Time{}, err
+	}
 	b.mu.Lock()
 	b.done = d.Next.IsZero() && b.prog == prog
 	b.mu.Unlock()
-	if len(d.Post)+len(d.Late) > 0 {
+	if len(d.Post)+len(d.Late) > 0 || dmSent {
 		// Posting took time: look again at once rather than trusting d.Next.
 		return b.clock.Now(), nil
 	}
-	return d.Next, nil
+	return earliest(d.Next, dmNext), nil
 }
 
 func (b *Bot) records(ctx context.Context) (map[ReminderKey]ReminderRecord, error) {
@@ -199,6 +237,7 @@ func (b *Bot) records(ctx context.Context) (map[ReminderKey]ReminderRecord, erro
 // store error stops the bot: a transport failure is recorded and reported.
 func (b *Bot) post(ctx context.Context, prog *Program, r Reminder, late bool) error {
 	now := b.clock.Now()
+	prog = b.withPlaces(prog) // poster reminders link the poster channels
 	msg := RenderReminder(prog, r, now, late)
 	rec := ReminderRecord{Key: r.Key, Due: r.Due, Status: StatusPending, Nonce: msg.Nonce}
 	if err := b.store.PutReminder(ctx, rec); err != nil {
@@ -223,6 +262,10 @@ func (b *Bot) post(ctx context.Context, prog *Program, r Reminder, late bool) er
 	}
 	if err := b.store.PutReminder(pctx, rec); err != nil {
 		return fmt.Errorf("record reminder %s: %w", keyString(r.Key), err)
+	}
+	b.changed()
+	if rec.Status != StatusFailed {
+		b.postPosterExtras(pctx, prog, r, now, late)
 	}
 	return nil
 }

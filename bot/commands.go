@@ -20,8 +20,8 @@ var (
 )
 
 func init() {
-	handlers["schedule"] = func(_ *Bot, _ context.Context, prog *Program, _ Command, now time.Time) Reply {
-		return ephemeral(ScheduleText(prog.Schedule, now))
+	handlers["schedule"] = func(b *Bot, _ context.Context, prog *Program, _ Command, now time.Time) Reply {
+		return scheduleReply(b, prog, now) // the day, and the .ics (ics.go)
 	}
 	handlers["next"] = func(_ *Bot, _ context.Context, prog *Program, _ Command, now time.Time) Reply {
 		return ephemeral(NextText(prog.Schedule, now))

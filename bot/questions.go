@@ -277,6 +277,7 @@ func (b *Bot) press(ctx context.Context, prog *Program, c Command, now time.Time
 		}
 		q.Votes = votes
 		b.log.Info("vote", "question", id, "user", c.User.ID, "voted", voted, "votes", votes)
+		b.changed()
 		card := QuestionCard(prog.Schedule, q)
 		return Reply{Update: &card}
 	case actApprove, actDismiss:
@@ -454,8 +455,10 @@ func defuse(cell string) string {
 	return cell
 }
 
-// kickCards wakes the card loop.
+// kickCards wakes the card loop, and the dashboard: every change to a question
+// goes through it.
 func (b *Bot) kickCards() {
+	b.changed()
 	select {
 	case b.cardWake <- struct{}{}:
 	default:

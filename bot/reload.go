@@ -46,8 +46,13 @@ type Reloader struct {
 }
 
 // NewReloader returns a Reloader for b, whose program in force came from version.
+// It becomes b's way to apply an edit at once (/workshop delay).
 func NewReloader(b *Bot, src Source, version string) *Reloader {
-	return &Reloader{bot: b, src: src, good: version}
+	r := &Reloader{bot: b, src: src, good: version}
+	b.mu.Lock()
+	b.reloader = r
+	b.mu.Unlock()
+	return r
 }
 
 // Check reads the files and applies them if they changed. It reports whether a new

@@ -69,10 +69,8 @@ type Decision struct {
 func Decide(plan []Reminder, done map[ReminderKey]ReminderRecord, now, upSince time.Time, catchUp time.Duration) Decision {
 	var d Decision
 	for _, r := range plan {
-		if rec, ok := done[r.Key]; ok && rec.Status != StatusPending {
-			if !r.Due.After(rec.Due.Add(r.Key.Lead)) {
-				continue
-			}
+		if settled(r, done) {
+			continue
 		}
 		switch {
 		case r.Due.After(now):
@@ -88,4 +86,23 @@ func Decide(plan []Reminder, done map[ReminderKey]ReminderRecord, now, upSince t
 		}
 	}
 	return d
+}
+
+// settled reports whether r needs nothing more: it is recorded (and not pending),
+// and its session has not moved later by more than the lead since.
+func settled(r Reminder, done map[ReminderKey]ReminderRecord) bool {
+	rec, ok := done[r.Key]
+	return ok && rec.Status != StatusPending && !r.Due.After(rec.Due.Add(r.Key.Lead))
+}
+
+// Pending lists the reminders of plan that are not settled, in plan order: after a
+// change of program, exactly what the bot will still post (or skip) for it.
+func Pending(plan []Reminder, done map[ReminderKey]ReminderRecord) []Reminder {
+	var out []Reminder
+	for _, r := range plan {
+		if !settled(r, done) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -126,15 +126,10 @@ func RenderReminder(p *Program, r Reminder, now time.Time, late bool) Message {
 		if l := linkLine(sc, s); l != "" {
 			b.WriteString("\n" + l)
 		}
-		var titles []string
-		for _, po := range p.Posters {
-			if po.Session == s.PosterSession {
-				titles = append(titles, "• "+po.Title+posterChannelHint(po))
-			}
-		}
-		if len(titles) > 0 {
-			fmt.Fprintf(&b, "\nPosters in this session (%d):\n%s", len(titles), strings.Join(titles, "\n"))
-		}
+		// The posters that do not fit follow in more messages (PosterReminderExtras).
+		first, _ := splitPosterList(b.String(), posterReminderLines(p, s))
+		b.Reset()
+		b.WriteString(first)
 	case KindPanel:
 		fmt.Fprintf(&b, "🎙️ **%s** %s.", s.Title, starts)
 		if len(s.Speakers) > 0 {
@@ -162,10 +157,13 @@ func RenderReminder(p *Program, r Reminder, now time.Time, late bool) Message {
 	}
 }
 
-// posterChannelHint names the poster's channel once poster channels exist; for now
-// the poster id, which the channel name starts with.
-func posterChannelHint(p Poster) string {
-	return " (" + p.ID + ")"
+// posterChannelHint names the poster's channel once poster channels exist;
+// before, the poster id, which the channel name starts with.
+func posterChannelHint(p *Program, po Poster) string {
+	if pl, ok := p.Places[po.ID]; ok {
+		return " <#" + pl.ChannelID + ">"
+	}
+	return " (" + po.ID + ")"
 }
 
 func channelLabel(nameOrID string) string {

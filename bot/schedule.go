@@ -39,6 +39,10 @@ const (
 	DefaultSessionLength = 30 * time.Minute
 )
 
+// DefaultEventKinds are the kinds of session mirrored as Discord scheduled events
+// when schedule.yaml's discord.events is absent: everything but breaks.
+var DefaultEventKinds = NewKindSet(KindOpening, KindInvited, KindSpotlight, KindPosters, KindPanel, KindClosing, KindOther)
+
 // DefaultLeads are the reminder lead times used when schedule.yaml gives none.
 var DefaultLeads = []time.Duration{15 * time.Minute, 0}
 
@@ -46,7 +50,7 @@ var DefaultLeads = []time.Duration{15 * time.Minute, 0}
 var (
 	topKeys       = []string{"workshop", "discord", "reminders", "questions", "sessions"}
 	workshopKeys  = []string{"name", "short_name", "timezone", "date", "links"}
-	discordKeys   = []string{"guild", "announcements", "panel_questions", "moderators_channel", "moderators_role", "reminder_role", "poster_category"}
+	discordKeys   = []string{"guild", "announcements", "panel_questions", "moderators_channel", "moderators_role", "reminder_role", "poster_category", "events"}
 	reminderKeys  = []string{"leads", "reload", "catch_up"}
 	questionsKeys = []string{"moderated", "per_ten_minutes"}
 	sessionKeys   = []string{"id", "start", "end", "kind", "title", "speakers", "links", "poster_session", "recording"}
@@ -412,6 +416,7 @@ func (d *yamlDecoder) schedule(root *yaml.Node) *Schedule {
 			ModChannel:     DefaultModChannel,
 			Moderators:     DefaultModerators,
 			PosterCategory: DefaultPosterCategory,
+			Events:         DefaultEventKinds,
 		},
 		Reminders: ReminderConfig{
 			Leads:   append([]time.Duration(nil), DefaultLeads...),
@@ -520,6 +525,9 @@ func (d *yamlDecoder) discord(n *yaml.Node, c *DiscordConfig) {
 		if v, ok := d.text(e.value, "discord.reminder_role"); ok {
 			c.ReminderRole = v
 		}
+	}
+	if e, ok := m["events"]; ok {
+		c.Events = d.eventKinds(e.value)
 	}
 }
 

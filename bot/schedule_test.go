@@ -146,7 +146,7 @@ func TestParseScheduleDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantDiscord := DiscordConfig{Announcements: "announcements", PanelQuestions: "panel-questions", ModChannel: "workshop-moderators", Moderators: "Moderators", PosterCategory: "Posters"}
+	wantDiscord := DiscordConfig{Announcements: "announcements", PanelQuestions: "panel-questions", ModChannel: "workshop-moderators", Moderators: "Moderators", PosterCategory: "Posters", Events: DefaultEventKinds}
 	if s.Discord != wantDiscord {
 		t.Errorf("discord: got %+v, want %+v", s.Discord, wantDiscord)
 	}

@@ -48,6 +48,9 @@ type DiscordConfig struct {
 	ModChannel     string // moderators-only channel for failures and notices (created if missing)
 	ReminderRole   string // optional role pinged by reminders
 	PosterCategory string // category name prefix for poster channels
+	// Events are the kinds of session mirrored as Discord scheduled events; empty
+	// mirrors none.
+	Events KindSet
 }
 
 // ReminderConfig is the `reminders:` block.
@@ -104,6 +107,16 @@ type Poster struct {
 type Program struct {
 	Schedule *Schedule
 	Posters  []Poster
+	// Places says where each poster lives on the chat service, by poster id, once
+	// a poster sync has placed them; nil before. The bot fills it in a copy of
+	// the program in force, for rendering.
+	Places map[string]PosterPlace
+}
+
+// PosterPlace is where a poster lives: its channel and its presenters' user ids.
+type PosterPlace struct {
+	ChannelID    string
+	PresenterIDs []string // the presenters found among the guild's members
 }
 
 // Message is something the bot posts. Text in it never pings anyone, except the
@@ -114,6 +127,26 @@ type Message struct {
 	Nonce    string // stable per logical post, so a retried post is not duplicated
 	PingRole bool   // prefix with, and allow, the configured reminder role mention
 	Buttons  []Button
+	Embeds   []Embed
+	// PingUsers are the user ids the content may ping; no one else is pinged.
+	PingUsers []string
+}
+
+// Embed is a card under a message (Discord's embed). Transports cut nothing:
+// whoever builds one keeps it within Discord's limits (see MaxEmbedTitle...).
+type Embed struct {
+	Title       string
+	URL         string
+	Description string
+	Fields      []EmbedField
+	Footer      string
+}
+
+// EmbedField is a named value in an embed.
+type EmbedField struct {
+	Name   string
+	Value  string
+	Inline bool
 }
 
 // ButtonStyle is how a button looks (Discord's numbering).

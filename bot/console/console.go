@@ -26,7 +26,10 @@ type Console struct {
 
 	mu     sync.Mutex
 	nextID int
-	posts  map[string]int // channel -> messages posted
+	posts  map[string]int       // channel -> messages posted
+	events []bot.ScheduledEvent // the guild's scheduled events, as the console plays them (schedule.go)
+
+	guild consoleGuild // poster channels, in memory (posters.go)
 }
 
 var (

@@ -23,9 +23,11 @@ type Line struct {
 
 // ParseLine reads one input line:
 //
-//	[at HH:MM] [as NAME[/ROLE[,ROLE...]]] /command [option:value | option:"quoted value" | free text]
+//	[at HH:MM] [as NAME[/ROLE[,ROLE...]]] [in #CHANNEL] /command [option:value | option:"quoted value" | free text]
 //	[at HH:MM] [as NAME[/ROLE[,ROLE...]]] press BUTTON-ID
 //
+// `in #CHANNEL` sends the command from that channel (a poster channel, for the
+// presenters' /poster commands); the default is "console".
 // HH:MM is on the workshop day (date, in loc). Free text fills the command's first
 // string option that was not given by name, so `/ask Why do neural ODEs work?` works.
 func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
@@ -55,9 +57,16 @@ func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
 		}
 		text = strings.TrimSpace(after)
 	}
+	if rest, ok := cutWord(text, "in"); ok {
+		ch, after, _ := strings.Cut(rest, " ")
+		l.Command.Channel = strings.TrimPrefix(ch, "#")
+		text = strings.TrimSpace(after)
+	}
+	if l.Command.Channel == "" {
+		l.Command.Channel = "console"
+	}
 	if rest, ok := cutWord(text, "press"); ok {
 		l.Command.Button = rest
-		l.Command.Channel = "console"
 		return l, nil
 	}
 	if !strings.HasPrefix(text, "/") {
@@ -73,7 +82,6 @@ func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
 		return l, fmt.Errorf("unknown command /%s: try /help", name)
 	}
 	l.Command.Name = spec.Name
-	l.Command.Channel = "console"
 	opts, err := parseOptions(spec, strings.Join(words[n:], " "))
 	if err != nil {
 		return l, fmt.Errorf("/%s: %w", spec.Name, err)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -21,12 +20,14 @@ import (
 // one always sends "options", "channel_types" and "choices", null when unused, and
 // because comparing needs exactly the fields we set.
 type commandJSON struct {
-	Name                     string       `json:"name"`
-	Type                     int          `json:"type"`
-	Description              string       `json:"description"`
-	Options                  []optionJSON `json:"options,omitempty"`
-	DefaultMemberPermissions *string      `json:"default_member_permissions,omitempty"`
-	DMPermission             *bool        `json:"dm_permission,omitempty"`
+	Name        string       `json:"name"`
+	Type        int          `json:"type"`
+	Description string       `json:"description"`
+	Options     []optionJSON `json:"options,omitempty"`
+	// DefaultMemberPermissions is sent as null: visible to everyone, also where an
+	// earlier version of the bot restricted the command.
+	DefaultMemberPermissions *string `json:"default_member_permissions"`
+	DMPermission             *bool   `json:"dm_permission,omitempty"`
 }
 
 // optionJSON is an option, a sub-command or a group of sub-commands.
@@ -47,9 +48,10 @@ var commandNameRE = regexp.MustCompile(`^[-_\p{Ll}\p{Lo}\p{N}]{1,32}$`)
 // buildCommands turns the bot's specs into guild commands. A spec named "a b" is
 // sub-command b of command a, and "a b c" is sub-command c of group b of command a.
 // A command made of sub-commands takes the description of a spec named just "a"
-// when there is one, and otherwise lists its sub-commands. A command is limited to
-// MANAGE_EVENTS by default (a hint for Discord's menu: the bot checks the moderators
-// role itself) when every spec under it is a moderator command.
+// when there is one, and otherwise lists its sub-commands. Moderator commands are
+// registered without default_member_permissions, visible to everyone: a moderator
+// is whoever holds the moderators role of schedule.yaml, which need not carry any
+// Discord permission, so the bot checks the role itself and refuses others.
 func buildCommands(specs []bot.CommandSpec) ([]commandJSON, error) {
 	var order []string
 	byTop := map[string][]bot.CommandSpec{}
@@ -80,10 +82,8 @@ func buildCommand(name string, specs []bot.CommandSpec) (commandJSON, error) {
 	}
 	no := false
 	c := commandJSON{Name: name, Type: int(discordgo.ChatApplicationCommand), DMPermission: &no}
-	moderator := true
 	var subs []string
 	for _, s := range specs {
-		moderator = moderator && s.Moderator
 		parts := strings.Fields(s.Name)
 		if len(parts) == 1 {
 			if c.Description != "" {
@@ -136,10 +136,6 @@ func buildCommand(name string, specs []bot.CommandSpec) (commandJSON, error) {
 	}
 	if err := checkDescription(c.Description, "command "+name); err != nil {
 		return commandJSON{}, err
-	}
-	if moderator {
-		p := strconv.FormatInt(discordgo.PermissionManageEvents, 10)
-		c.DefaultMemberPermissions = &p
 	}
 	return c, nil
 }

@@ -30,11 +30,6 @@ type replyData struct {
 	AllowedMentions *allowedMentions `json:"allowed_mentions"`
 }
 
-// choicesData answers an autocomplete; the bot's handler does not suggest anything.
-type choicesData struct {
-	Choices []struct{} `json:"choices"`
-}
-
 // onInteraction hands an INTERACTION_CREATE to a goroutine of its own, so the
 // gateway reader never waits for the bot's handler.
 func (t *Transport) onInteraction(_ *discordgo.Session, e *discordgo.InteractionCreate) {
@@ -53,18 +48,14 @@ func (t *Transport) onInteraction(_ *discordgo.Session, e *discordgo.Interaction
 	}()
 }
 
-// interact runs the bot's handler on a slash command and sends its reply: within
-// Discord's 3 s when the handler is quick, as a deferred answer edited later when it
-// is not.
+// interact runs the bot's handler on a slash command or a button press and sends
+// its reply: within Discord's 3 s when the handler is quick, as a deferred answer
+// completed later when it is not (see replies.go).
 func (t *Transport) interact(received time.Time, i *discordgo.Interaction) {
 	switch i.Type {
-	case discordgo.InteractionApplicationCommand:
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionMessageComponent:
 	case discordgo.InteractionApplicationCommandAutocomplete:
-		ctx, cancel := context.WithDeadline(context.Background(), received.Add(respondBudget))
-		defer cancel()
-		if err := t.callback(ctx, i, interactionResponse{Type: int(discordgo.InteractionApplicationCommandAutocompleteResult), Data: choicesData{Choices: []struct{}{}}}); err != nil {
-			t.log.Warn("autocomplete not answered", "interaction", i.ID, "error", err)
-		}
+		t.autocomplete(received, i)
 		return
 	default:
 		t.log.Info("interaction ignored", "interaction", i.ID, "type", i.Type.String())
@@ -72,10 +63,10 @@ func (t *Transport) interact(received time.Time, i *discordgo.Interaction) {
 	}
 
 	cmd := t.decode(i)
+	turn, done := t.turns.take(i) // presses on one message are answered in turn (components.go)
+	defer done()
 	replies := make(chan bot.Reply, 1)
-	hctx, hcancel := context.WithDeadline(context.Background(), received.Add(handleBudget))
-	defer hcancel()
-	go func() { replies <- t.run(hctx, i.ID, cmd) }() // owned by hctx: the handler must honour it
+	go func() { replies <- t.handleInTurn(received, turn, i.ID, cmd) }() // bounded: see handleInTurn
 
 	var reply bot.Reply
 	var err error
@@ -85,27 +76,27 @@ func (t *Transport) interact(received time.Time, i *discordgo.Interaction) {
 	case reply = <-replies:
 		timer.Stop()
 		ctx, cancel := context.WithDeadline(context.Background(), received.Add(respondBudget))
-		err = t.callback(ctx, i, interactionResponse{Type: int(discordgo.InteractionResponseChannelMessageWithSource), Data: message(reply)})
+		err = t.respond(ctx, i, reply)
 		cancel()
 	case <-timer.C:
-		// The handler is late: acknowledge now (privately, since the reply is not
-		// known yet), then edit the answer when the handler returns.
+		// The handler is late: acknowledge now, then complete the answer when the
+		// handler returns.
 		deferred = true
 		ctx, cancel := context.WithDeadline(context.Background(), received.Add(respondBudget))
-		err = t.callback(ctx, i, interactionResponse{Type: int(discordgo.InteractionResponseDeferredChannelMessageWithSource), Data: replyData{Flags: int(discordgo.MessageFlagsEphemeral), AllowedMentions: noMentions()}})
+		err = t.callback(ctx, i, deferral(i))
 		cancel()
 		if err == nil {
 			ctx, cancel := context.WithDeadline(context.Background(), received.Add(followupBudget))
 			select {
 			case reply = <-replies:
-				err = t.editOriginal(ctx, i, reply)
+				err = t.finishDeferred(ctx, i, reply)
 			case <-ctx.Done():
 				err = errors.New("handler did not return")
 			}
 			cancel()
 		}
 	}
-	attrs := []any{"command", cmd.Name, "user", cmd.User.ID, "channel", cmd.Channel,
+	attrs := []any{"command", cmd.Name, "button", cmd.Button, "user", cmd.User.ID, "channel", cmd.Channel,
 		"interaction", i.ID, "ephemeral", reply.Ephemeral, "deferred", deferred,
 		"latency", time.Since(received).Round(time.Millisecond)}
 	if err != nil {
@@ -140,11 +131,11 @@ func message(r bot.Reply) replyData {
 	return d
 }
 
-// callback sends the interaction's one callback. A 400 saying it was already
-// acknowledged means an earlier attempt did arrive.
-func (t *Transport) callback(ctx context.Context, i *discordgo.Interaction, r interactionResponse) error {
+// callback sends the interaction's one callback, with files attached if any. A 400
+// saying it was already acknowledged means an earlier attempt did arrive.
+func (t *Transport) callback(ctx context.Context, i *discordgo.Interaction, r interactionResponse, files ...*discordgo.File) error {
 	u := discordgo.EndpointInteractionResponse(i.ID, i.Token)
-	_, err := t.call(ctx, "POST", u, u, r, true)
+	_, err := t.send(ctx, "POST", u, u, r, files, true)
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Attempts > 1 && ae.Code == discordgo.ErrCodeInteractionHasAlreadyBeenAcknowledged {
 		return nil
@@ -155,28 +146,14 @@ func (t *Transport) callback(ctx context.Context, i *discordgo.Interaction, r in
 	return nil
 }
 
-// editOriginal replaces a deferred answer with the reply. Whether it is ephemeral
-// was decided when it was deferred.
-func (t *Transport) editOriginal(ctx context.Context, i *discordgo.Interaction, r bot.Reply) error {
-	t.state.RLock()
-	appID := t.appID
-	t.state.RUnlock()
-	if i.AppID != "" {
-		appID = i.AppID
-	}
-	d := message(r)
-	d.Flags = 0
-	u := discordgo.EndpointInteractionResponseActions(appID, i.Token)
-	if _, err := t.call(ctx, "PATCH", u, u, d, true); err != nil {
-		return fmt.Errorf("edit deferred answer to interaction %s: %w", i.ID, err)
-	}
-	return nil
-}
-
-// decode turns a slash-command interaction into the bot's Command: sub-command
-// groups and sub-commands joined to the name, options as text, and the user's roles
-// by id and by name.
+// decode turns an interaction into the bot's Command: for a slash command or an
+// autocomplete request, sub-command groups and sub-commands joined to the name,
+// options as text (with the one being typed as Focused); for a button press, its
+// custom_id; and the user's roles by id and by name.
 func (t *Transport) decode(i *discordgo.Interaction) bot.Command {
+	if i.Type == discordgo.InteractionMessageComponent {
+		return t.decodeButton(i)
+	}
 	data := i.ApplicationCommandData()
 	cmd := bot.Command{Name: data.Name, Options: map[string]string{}, Channel: i.ChannelID}
 	opts := data.Options
@@ -187,8 +164,17 @@ func (t *Transport) decode(i *discordgo.Interaction) bot.Command {
 	}
 	for _, o := range opts {
 		cmd.Options[o.Name] = optionText(o)
+		if o.Focused {
+			cmd.Focused = o.Name
+		}
 	}
+	cmd.User = t.user(i)
+	return cmd
+}
 
+// user is who sent an interaction, with their roles by id and by name.
+func (t *Transport) user(i *discordgo.Interaction) bot.User {
+	var user bot.User
 	var u *discordgo.User
 	var roles []string
 	if i.Member != nil {
@@ -198,21 +184,21 @@ func (t *Transport) decode(i *discordgo.Interaction) bot.Command {
 		u = i.User // a DM: no member, no roles
 	}
 	if u != nil {
-		cmd.User.ID = u.ID
-		cmd.User.Name = u.Username
-		if cmd.User.Name == "" {
-			cmd.User.Name = u.GlobalName
+		user.ID = u.ID
+		user.Name = u.Username
+		if user.Name == "" {
+			user.Name = u.GlobalName
 		}
 	}
 	t.state.RLock()
 	for _, id := range roles {
-		cmd.User.Roles = append(cmd.User.Roles, id)
+		user.Roles = append(user.Roles, id)
 		if name, ok := t.roleNames[id]; ok {
-			cmd.User.Roles = append(cmd.User.Roles, name)
+			user.Roles = append(user.Roles, name)
 		}
 	}
 	t.state.RUnlock()
-	return cmd
+	return user
 }
 
 // optionText is an option's value as text: integers without a fraction, booleans as

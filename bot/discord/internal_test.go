@@ -31,17 +31,19 @@ func TestBuildCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	data, _ := json.Marshal(got)
-	want := `[{"name":"schedule","type":1,"description":"The program","dm_permission":false},` +
+	// Moderator commands are visible to everyone (default_member_permissions null):
+	// the bot checks the moderators role itself.
+	want := `[{"name":"schedule","type":1,"description":"The program","default_member_permissions":null,"dm_permission":false},` +
 		`{"name":"questions","type":1,"description":"questions: next, approve","options":[` +
 		`{"type":1,"name":"next","description":"Show the next question"},` +
 		`{"type":1,"name":"approve","description":"Approve a question","options":[{"type":4,"name":"id","description":"Question number","required":true}]}],` +
-		`"default_member_permissions":"8589934592","dm_permission":false},` +
+		`"default_member_permissions":null,"dm_permission":false},` +
 		`{"name":"ask","type":1,"description":"Ask the panel","options":[` +
 		`{"type":3,"name":"question","description":"Your question","required":true,"min_length":5,"max_length":300},` +
-		`{"type":5,"name":"anonymous","description":"Hide my name"}],"dm_permission":false},` +
+		`{"type":5,"name":"anonymous","description":"Hide my name"}],"default_member_permissions":null,"dm_permission":false},` +
 		`{"name":"posters","type":1,"description":"posters: admin move","options":[` +
 		`{"type":2,"name":"admin","description":"posters admin commands","options":[{"type":1,"name":"move","description":"Move a poster"}]}],` +
-		`"default_member_permissions":"8589934592","dm_permission":false}]`
+		`"default_member_permissions":null,"dm_permission":false}]`
 	if string(data) != want {
 		t.Errorf("buildCommands:\ngot  %s\nwant %s", data, want)
 	}
@@ -79,7 +81,7 @@ func TestSameCommandsAgainstDiscordShape(t *testing.T) {
 	}
 	// What GET returns: ids, versions, nulls, other order, dm_permission true.
 	got := `[{"id":"2","application_id":"1","version":"3","type":1,"name":"questions","description":"questions: next",` +
-		`"default_member_permissions":"8589934592","dm_permission":true,"nsfw":false,` +
+		`"default_member_permissions":null,"dm_permission":true,"nsfw":false,` +
 		`"options":[{"type":1,"name":"next","description":"Next"}]},` +
 		`{"id":"1","application_id":"1","version":"3","type":1,"name":"help","description":"What this bot can do",` +
 		`"default_member_permissions":null,"dm_permission":true,"nsfw":false}]`
@@ -224,7 +226,7 @@ func TestPathOfHidesTokens(t *testing.T) {
 
 func TestInviteURL(t *testing.T) {
 	got := InviteURL("123")
-	want := "https://discord.com/oauth2/authorize?client_id=123&permissions=17601044540432&scope=bot+applications.commands"
+	want := "https://discord.com/oauth2/authorize?client_id=123&permissions=17592454605840&scope=bot+applications.commands"
 	if got != want {
 		t.Errorf("InviteURL = %s\nwant        %s", got, want)
 	}

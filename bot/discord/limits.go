@@ -8,10 +8,18 @@ import (
 
 // Discord's limits and our bounds on waiting for Discord, in one place.
 const (
-	maxContent     = 2000 // characters in a message or an interaction response
-	maxNonce       = 25   // characters in a message nonce
-	maxCommandName = 32   // characters in a command or option name
-	maxDescription = 100  // characters in a command or option description
+	maxContent     = 2000     // characters in a message or an interaction response
+	maxNonce       = 25       // characters in a message nonce
+	maxCommandName = 32       // characters in a command or option name
+	maxDescription = 100      // characters in a command or option description
+	maxButtonLabel = 80       // characters in a button's label
+	maxCustomID    = 100      // characters in a component's custom_id
+	maxRowButtons  = 5        // buttons in one action row
+	maxRows        = 5        // action rows under one message
+	maxChoices     = 25       // autocomplete choices in one answer
+	maxChoiceText  = 100      // characters in a choice's name, and in a string choice's value
+	maxFiles       = 10       // attachments in one message
+	maxUpload      = 10 << 20 // bytes of attachments in one message (a guild without boosts)
 
 	requestTimeout  = 10 * time.Second        // one HTTP attempt
 	maxRetryWait    = 10 * time.Second        // longest retry_after we wait for; longer fails now

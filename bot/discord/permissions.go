@@ -9,9 +9,13 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// Permissions is what the bot asks for when it is invited: what this transport uses
-// (see, send, embed links, read history, create channels and their overwrites) plus
-// what the bot's planned features use (attachments, pins, scheduled events).
+// Permissions is what the bot asks for when it is invited, and no more: see, send,
+// embed links, read history, create channels and their overwrites (which may
+// only grant what the bot holds: presenters get ATTACH_FILES and MANAGE_MESSAGES),
+// pin cards, and create scheduled events. CREATE_EVENTS also lets it edit and
+// cancel the events it created, the only ones it touches, so it does not ask for
+// MANAGE_EVENTS. main_permissions_test.go checks this against every request the
+// end-to-end flows send.
 const Permissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionSendMessages |
 	discordgo.PermissionEmbedLinks |
@@ -20,7 +24,6 @@ const Permissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionManageChannels |
 	discordgo.PermissionManageRoles |
 	discordgo.PermissionManageMessages |
-	discordgo.PermissionManageEvents |
 	discordgo.PermissionCreateEvents
 
 // Intents are the gateway intents the transport identifies with. GuildMembers is

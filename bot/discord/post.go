@@ -21,6 +21,7 @@ import (
 type allowedMentions struct {
 	Parse []string `json:"parse"`
 	Roles []string `json:"roles,omitempty"`
+	Users []string `json:"users,omitempty"` // the only users that may be pinged (Message.PingUsers)
 }
 
 // noMentions allows no mention at all.
@@ -32,6 +33,8 @@ type messageCreate struct {
 	Nonce           string           `json:"nonce,omitempty"`
 	EnforceNonce    bool             `json:"enforce_nonce,omitempty"`
 	AllowedMentions *allowedMentions `json:"allowed_mentions"`
+	Components      []actionRow      `json:"components,omitempty"`
+	Embeds          []embedJSON      `json:"embeds,omitempty"`
 }
 
 // Post sends m to its channel and returns where it landed. A post with a nonce is
@@ -47,7 +50,8 @@ func (t *Transport) Post(ctx context.Context, m bot.Message) (bot.Posted, error)
 	if err != nil {
 		return bot.Posted{}, fmt.Errorf("post to %s: %w", m.Channel, err)
 	}
-	body := messageCreate{Content: m.Content, AllowedMentions: noMentions()}
+	body := messageCreate{Content: m.Content, AllowedMentions: noMentions(), Components: t.components(m.Buttons), Embeds: embeds(m.Embeds)}
+	body.AllowedMentions.Users = pingUsers(m.PingUsers)
 	if m.PingRole {
 		t.state.RLock()
 		role := t.reminderRole

@@ -68,12 +68,14 @@ type exchangeKey struct{}
 // discord.com to base when one is configured (a fake or a proxy), and records the
 // status of each answer in the request's exchange.
 type rewrite struct {
-	base *url.URL // nil: talk to discord.com
-	next http.RoundTripper
+	base    *url.URL // nil: talk to discord.com
+	next    http.RoundTripper
+	observe func(route string, status int) // Config.OnREST; nil if unset
 }
 
 // RoundTrip implements http.RoundTripper.
 func (r rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
+	path := req.URL.Path // before the rewrite: the route as Discord names it
 	if r.base != nil && (req.URL.Host == "discord.com" || req.URL.Host == "discordapp.com") {
 		req = req.Clone(req.Context())
 		req.URL.Scheme = r.base.Scheme
@@ -83,6 +85,9 @@ func (r rewrite) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.Host = ""
 	}
 	resp, err := r.next.RoundTrip(req)
+	if r.observe != nil {
+		r.observe(routeOf(req.Method, path), statusOf(resp))
+	}
 	if x, ok := req.Context().Value(exchangeKey{}).(*exchange); ok && resp != nil {
 		x.status = resp.StatusCode
 	}
@@ -103,8 +108,14 @@ func (t *Transport) call(ctx context.Context, method, urlStr, bucket string, bod
 			return nil, fmt.Errorf("%s %s: encode body: %w", method, pathOf(urlStr), err)
 		}
 	}
+	return t.callRaw(ctx, method, urlStr, bucket, "application/json", data, idempotent)
+}
+
+// callRaw is call with a body already encoded as contentType (a multipart body
+// with files, for one).
+func (t *Transport) callRaw(ctx context.Context, method, urlStr, bucket, contentType string, data []byte, idempotent bool) ([]byte, error) {
 	for attempt := 1; ; attempt++ {
-		resp, ae := t.attempt(ctx, method, urlStr, bucket, data)
+		resp, ae := t.attempt(ctx, method, urlStr, bucket, contentType, data)
 		if ae == nil {
 			return resp, nil
 		}
@@ -134,7 +145,7 @@ func (t *Transport) call(ctx context.Context, method, urlStr, bucket string, bod
 
 // attempt sends the request once, holding its rate-limit bucket as discordgo would,
 // but waiting for the bucket in a way ctx can cancel.
-func (t *Transport) attempt(ctx context.Context, method, urlStr, bucketID string, data []byte) ([]byte, *APIError) {
+func (t *Transport) attempt(ctx context.Context, method, urlStr, bucketID, contentType string, data []byte) ([]byte, *APIError) {
 	ae := &APIError{Method: method, Path: pathOf(urlStr)}
 	b, err := t.lockBucket(ctx, bucketID)
 	if err != nil {
@@ -145,7 +156,7 @@ func (t *Transport) attempt(ctx context.Context, method, urlStr, bucketID string
 	defer cancel()
 	x := &exchange{}
 	actx = context.WithValue(actx, exchangeKey{}, x)
-	resp, err := t.session.RequestWithLockedBucket(method, urlStr, "application/json", data, b, 0, discordgo.WithContext(actx))
+	resp, err := t.session.RequestWithLockedBucket(method, urlStr, contentType, data, b, 0, discordgo.WithContext(actx))
 	if err == nil {
 		return resp, nil
 	}

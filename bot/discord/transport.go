@@ -29,6 +29,16 @@ type Config struct {
 	Handle      func(ctx context.Context, c bot.Command) bot.Reply // the bot's command handler; must return quickly
 	Logger      *slog.Logger                                       // slog.Default() if nil
 	MaxAttempts int                                                // bound on the attempts of one request (429, 5xx, timeouts); 5 if 0
+	// OnMemberJoin, if set, is told of each member who joins the guild (presenters
+	// get their rights then); it runs in the gateway's reader and must be quick.
+	OnMemberJoin func(u bot.User)
+	// OnREST, if set, is told of every REST answer: the route with ids left out
+	// ("POST /channels/{id}/messages") and the HTTP status (0: no answer). It
+	// feeds the metrics and must be quick.
+	OnREST func(route string, status int)
+	// OnConnect, if set, is told of every gateway connection, the first and each
+	// reconnection; it runs in the gateway's reader and must be quick.
+	OnConnect func()
 }
 
 // Transport is a connection to one Discord guild. It implements bot.Transport.
@@ -48,6 +58,7 @@ type Transport struct {
 	closed bool           // Close was called: no new posts or interactions
 	busy   sync.WaitGroup // posts and interactions in flight
 
+	turns      messageTurns  // button presses wait for earlier presses on the same message
 	guildReady chan struct{} // closed at the configured guild's first GUILD_CREATE
 	readyOnce  sync.Once
 
@@ -126,7 +137,7 @@ func New(cfg Config) (*Transport, error) {
 	s.ShouldRetryOnRateLimit = false
 	s.MaxRestRetries = 0
 	next := http.DefaultTransport.(*http.Transport).Clone()
-	s.Client = &http.Client{Timeout: requestTimeout + 5*time.Second, Transport: rewrite{base: base, next: next}}
+	s.Client = &http.Client{Timeout: requestTimeout + 5*time.Second, Transport: rewrite{base: base, next: next, observe: cfg.OnREST}}
 	s.Dialer = &websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: requestTimeout,
@@ -141,6 +152,7 @@ func New(cfg Config) (*Transport, error) {
 	s.AddHandler(t.onDisconnect)
 	s.AddHandler(t.onResumed)
 	s.AddHandler(t.onInteraction)
+	s.AddHandler(t.onMemberAdd)
 	t.session = s
 	return t, nil
 }
@@ -338,6 +350,9 @@ func (t *Transport) onRoleDelete(_ *discordgo.Session, e *discordgo.GuildRoleDel
 func (t *Transport) onConnect(_ *discordgo.Session, _ *discordgo.Connect) {
 	t.connected.Store(true)
 	t.log.Info("gateway connected")
+	if t.cfg.OnConnect != nil {
+		t.cfg.OnConnect()
+	}
 }
 
 func (t *Transport) onResumed(_ *discordgo.Session, _ *discordgo.Resumed) {

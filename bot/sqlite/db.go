@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -162,41 +161,9 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 // the bot keeps running. It refuses to overwrite dst. The copy is written to a
 // temporary file beside dst, synced, and only then given its name, so a crash
 // mid-backup never leaves a partial file called dst.
-func (db *DB) Backup(ctx context.Context, dst string) (err error) {
-	wrap := func(err error) error { return fmt.Errorf("backup database %s to %s: %w", db.path, dst, err) }
-	if _, err := os.Lstat(dst); err == nil {
-		return wrap(fmt.Errorf("%w; choose a new file name", fs.ErrExist))
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return wrap(err)
-	}
-	dir := filepath.Dir(dst)
-	// VACUUM INTO accepts an existing empty file; CreateTemp gives one with a
-	// unique name and mode 0600, which suits a copy of the bot's data.
-	tmp, err := os.CreateTemp(dir, filepath.Base(dst)+".tmp-*")
-	if err != nil {
-		return wrap(err)
-	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			os.Remove(tmpName)
-		}
-	}()
-	if err := tmp.Close(); err != nil {
-		return wrap(err)
-	}
-	if _, err := db.sql.ExecContext(ctx, "VACUUM INTO ?", tmpName); err != nil {
-		return wrap(err)
-	}
-	// SQLite does not sync the file VACUUM INTO writes.
-	if err := syncFile(tmpName); err != nil {
-		return wrap(err)
-	}
-	if err := publish(tmpName, dst); err != nil {
-		return wrap(err)
-	}
-	if err := syncDir(dir); err != nil {
-		return wrap(err)
+func (db *DB) Backup(ctx context.Context, dst string) error {
+	if err := vacuumInto(ctx, db.sql, dst); err != nil {
+		return fmt.Errorf("backup database %s to %s: %w", db.path, dst, err)
 	}
 	return nil
 }
