@@ -69,6 +69,17 @@ func parsePosts(out string) []post {
 	return posts
 }
 
+// channelPosts keeps the posts to one channel.
+func channelPosts(posts []post, channel string) []post {
+	var out []post
+	for _, p := range posts {
+		if p.channel == channel {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 var relative = regexp.MustCompile(` ?\([^)]*\)`)
 
 // reminderKey identifies a reminder by its first line, less the parts that depend
@@ -92,7 +103,7 @@ func TestRehearsalShowsWholeDay(t *testing.T) {
 		t.Fatalf("rehearsal: %v\n%s", err, stderr.String())
 	}
 	took := time.Since(start)
-	posts := parsePosts(stdout.String())
+	posts := channelPosts(parsePosts(stdout.String()), "announcements")
 	if len(posts) != 40 {
 		t.Fatalf("rehearsal posted %d messages, want 40 (20 sessions x [15m, 0m])\n%s", len(posts), stdout.String())
 	}
@@ -108,9 +119,6 @@ func TestRehearsalShowsWholeDay(t *testing.T) {
 	const live = "https://neurips.cc/virtual/2021/workshop/21880"
 	const gather = "https://eventhosts.gather.town/wR7m2n0AMEhpzwM2/neurips2021reserveSpace8"
 	for _, p := range posts {
-		if p.channel != "announcements" {
-			t.Errorf("reminder posted to #%s, want #announcements", p.channel)
-		}
 		first, _, _ := strings.Cut(p.text, "\n")
 		switch {
 		case strings.Contains(first, "Poster Session"):
@@ -173,7 +181,7 @@ func TestRehearsalKilledAndRestarted(t *testing.T) {
 				t.Fatalf("round %d: %v\n%s", round, err, stderr.String())
 			}
 		}
-		all = append(all, parsePosts(stdout.String())...)
+		all = append(all, channelPosts(parsePosts(stdout.String()), "announcements")...)
 	}
 	// The last run goes to the end of the day.
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -184,7 +192,7 @@ func TestRehearsalKilledAndRestarted(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("final run: %v\n%s", err, stderr.String())
 	}
-	all = append(all, parsePosts(stdout.String())...)
+	all = append(all, channelPosts(parsePosts(stdout.String()), "announcements")...)
 
 	seen := map[string]int{}
 	for _, p := range all {
