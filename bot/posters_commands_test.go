@@ -1,0 +1,288 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+// memGuild is an in-memory Transport and PosterGuild.
+type memGuild struct {
+	mu       sync.Mutex
+	channels []GuildChannel
+	posts    []Message
+	next     int
+}
+
+func (g *memGuild) id() string { g.next++; return fmt.Sprint(1000 + g.next) }
+
+func (g *memGuild) Post(_ context.Context, m Message) (Posted, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.posts = append(g.posts, m)
+	return Posted{ChannelID: m.Channel, MessageID: g.id()}, nil
+}
+func (g *memGuild) GuildIdentity() (string, string) { return "everyone", "bot" }
+func (g *memGuild) GuildChannels(context.Context) ([]GuildChannel, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([]GuildChannel(nil), g.channels...), nil
+}
+func (g *memGuild) GuildMembers(context.Context) ([]User, error) {
+	return []User{{ID: "u-alice", Name: "alice"}}, nil
+}
+func (g *memGuild) CreateChannel(_ context.Context, c ChannelSpec) (GuildChannel, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ch := GuildChannel{ID: g.id(), Name: c.Name, Topic: c.Topic, ParentID: c.ParentID, Category: c.Category, Overwrites: c.Overwrites}
+	g.channels = append(g.channels, ch)
+	return ch, nil
+}
+func (g *memGuild) EditChannel(_ context.Context, id string, e ChannelEdit) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := range g.channels {
+		if g.channels[i].ID == id {
+			if e.Topic != nil {
+				g.channels[i].Topic = *e.Topic
+			}
+			if e.Name != nil {
+				g.channels[i].Name = *e.Name
+			}
+		}
+	}
+	return nil
+}
+func (g *memGuild) SetOverwrite(context.Context, string, Overwrite) error { return nil }
+func (g *memGuild) DeleteOverwrite(context.Context, string, string) error { return nil }
+func (g *memGuild) PostCard(ctx context.Context, ch string, m Message) (string, error) {
+	m.Channel = ch
+	p, err := g.Post(ctx, m)
+	return p.MessageID, err
+}
+func (g *memGuild) EditCard(context.Context, string, string, Message) error { return nil }
+func (g *memGuild) Pin(context.Context, string, string) error               { return nil }
+func (g *memGuild) PinnedCard(context.Context, string) (string, []Embed, error) {
+	return "", nil, nil
+}
+
+// memPosters is an in-memory Store and PosterStore.
+type memPosters struct {
+	*memStore
+	mu       sync.Mutex
+	recs     map[string]PosterRecord
+	archived bool
+}
+
+func (s *memPosters) PosterRecords(context.Context) ([]PosterRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []PosterRecord
+	for _, r := range s.recs {
+		out = append(out, r)
+	}
+	return out, nil
+}
+func (s *memPosters) PutPosterRecord(_ context.Context, r PosterRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recs[r.PosterID] = r
+	return nil
+}
+func (s *memPosters) PostersArchived(context.Context) (bool, error) { return s.archived, nil }
+func (s *memPosters) SetPostersArchived(_ context.Context, a bool) error {
+	s.archived = a
+	return nil
+}
+
+type fixedClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fixedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+func (c *fixedClock) After(d time.Duration) <-chan time.Time { return make(chan time.Time) }
+func (c *fixedClock) add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// posterTestBot is a bot whose 120 posters are synced into a memGuild; p1 is
+// presented by alice.
+func posterTestBot(t *testing.T) (*Bot, *memGuild, *fixedClock, map[string]string) {
+	t.Helper()
+	posters := testPosters(73, 47)
+	posters[0].Presenters = []string{"alice"}
+	posters[1].Authors = []string{"Grace Hopper"}
+	prog := &Program{Schedule: testPosterSchedule(), Posters: posters}
+	prog.Schedule.Discord.Moderators = "Moderators"
+	g := &memGuild{}
+	st := &memPosters{memStore: newMemStore(), recs: map[string]PosterRecord{}}
+	clock := &fixedClock{now: time.Date(2021, 12, 14, 15, 0, 0, 0, time.UTC)}
+	b, err := New(Config{Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.SyncPosters(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	chans := map[string]string{}
+	for id, pl := range b.posters.places {
+		chans[id] = pl.ChannelID
+	}
+	return b, g, clock, chans
+}
+
+func TestPresenterCommands(t *testing.T) {
+	b, g, clock, chans := posterTestBot(t)
+	ctx := context.Background()
+	alice := User{ID: "u-alice", Name: "alice"}
+	bob := User{ID: "u-bob", Name: "bob"}
+	cmd := func(u User, name, channel string, opts map[string]string) Reply {
+		return b.Handle(ctx, Command{Name: name, User: u, Channel: channel, Options: opts})
+	}
+	tests := []struct {
+		name    string
+		user    User
+		command string
+		channel string
+		opts    map[string]string
+		want    string
+	}{
+		{"topic outside a poster channel", alice, "poster topic", "general", map[string]string{"text": "x"}, "works only in your own poster's channel"},
+		{"topic in another poster's channel", alice, "poster topic", chans["p2"], map[string]string{"text": "x"}, "Only the presenters of **Poster number 2**"},
+		{"an attendee's topic", bob, "poster topic", chans["p1"], map[string]string{"text": "x"}, "you are not listed as one in posters.csv"},
+		{"a presenter's topic", alice, "poster topic", chans["p1"], map[string]string{"text": "Come by"}, "Done: the topic"},
+		{"a second topic", alice, "poster topic", chans["p1"], map[string]string{"text": "Come by at 10"}, "Done: the topic"},
+		{"a third topic within 10 minutes", alice, "poster topic", chans["p1"], map[string]string{"text": "Again"}, "only twice in 10 minutes"},
+		{"a bad link", alice, "poster link", chans["p1"], map[string]string{"name": "Slides", "url": "ftp://x"}, "not valid"},
+		{"a link", alice, "poster link", chans["p1"], map[string]string{"name": "Slides", "url": "https://example.org/slides"}, "will show the link **Slides**"},
+		{"here", alice, "poster here", chans["p1"], nil, "Done: the announcements channel"},
+		{"here again at once", alice, "poster here", chans["p1"], nil, "you can announce it again"},
+		{"an attendee's claim", bob, "poster claim", "general", nil, "You are not listed as a presenter"},
+		{"a presenter's claim", alice, "poster claim", "general", nil, "being applied in <#" + chans["p1"] + ">"},
+		{"an attendee's sync", bob, "workshop sync", "general", nil, "is for moderators"},
+		{"a moderator's sync", User{ID: "m", Name: "mo", Roles: []string{"Moderators"}}, "workshop sync", "general", nil, "Poster sync started"},
+	}
+	for _, tc := range tests {
+		r := cmd(tc.user, tc.command, tc.channel, tc.opts)
+		if !r.Ephemeral || !strings.Contains(r.Content, tc.want) {
+			t.Errorf("%s: reply %q (ephemeral %v), want it to contain %q", tc.name, r.Content, r.Ephemeral, tc.want)
+		}
+	}
+	rec, _ := b.posterRecord(ctx, "p1")
+	if rec.Topic != "Come by at 10" || len(rec.Links) != 1 || !rec.HereAt.Equal(clock.Now()) {
+		t.Errorf("p1's record = %+v", rec)
+	}
+	// The loop (not running here) would post the announcement and sync.
+	b.posters.mu.Lock()
+	queued := b.posters.posts
+	b.posters.mu.Unlock()
+	if len(queued) != 1 || queued[0].Channel != ChannelAnnouncements || !strings.Contains(queued[0].Content, "<#"+chans["p1"]+">") {
+		t.Errorf("queued announcements = %+v", queued)
+	}
+	clock.add(hereEvery)
+	if r := cmd(alice, "poster here", chans["p1"], nil); !strings.HasPrefix(r.Content, "Done") {
+		t.Errorf("here after 10 minutes: %q", r.Content)
+	}
+	// The next sync applies the topic and the link, and nothing else.
+	if _, err := b.SyncPosters(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range g.channels {
+		if c.ID == chans["p1"] && c.Topic != "Come by at 10" {
+			t.Errorf("p1's topic = %q", c.Topic)
+		}
+	}
+}
+
+func TestFindPosters(t *testing.T) {
+	b, _, _, chans := posterTestBot(t)
+	ctx := context.Background()
+	find := func(opts map[string]string) string {
+		r := b.Handle(ctx, Command{Name: "posters", Options: opts, User: User{ID: "x", Name: "x"}})
+		if !r.Ephemeral || utf8.RuneCountInString(r.Content) > MaxContent {
+			t.Errorf("/posters %v: ephemeral %v, %d characters", opts, r.Ephemeral, utf8.RuneCountInString(r.Content))
+		}
+		return r.Content
+	}
+	if got := find(map[string]string{"query": "hopper"}); !strings.HasPrefix(got, "1 posters matching \"hopper\":") || !strings.Contains(got, "<#"+chans["p2"]+">") {
+		t.Errorf("/posters hopper = %q", got)
+	}
+	all := find(nil)
+	if !strings.Contains(all, "120 posters, page 1 of ") || !strings.Contains(all, "More: `/posters page:2`") {
+		t.Errorf("/posters first page = %q", all)
+	}
+	seen := 0
+	for page := 1; ; page++ {
+		got := find(map[string]string{"page": fmt.Sprint(page)})
+		if strings.HasPrefix(got, "There are") {
+			break
+		}
+		seen += strings.Count(got, "\n• ")
+	}
+	if seen != 120 {
+		t.Errorf("pages list %d posters, want 120", seen)
+	}
+	if got := find(map[string]string{"query": "no such words"}); !strings.HasPrefix(got, "No poster matches") {
+		t.Errorf("/posters with no match = %q", got)
+	}
+}
+
+// A poster session's reminder lists its channels, in as many messages as it
+// takes, and pings each presenter once, in their own channel, at the start.
+func TestPosterReminderListsChannelsAndPingsPresenters(t *testing.T) {
+	sched := testPosterSchedule()
+	posters := testPosters(73, 47)
+	places := map[string]PosterPlace{}
+	for i := range posters {
+		posters[i].Title = strings.Repeat(fmt.Sprintf("A long poster title number %d ", i), 3)
+		places[posters[i].ID] = PosterPlace{ChannelID: fmt.Sprintf("9000000000000000%02d", i), PresenterIDs: []string{fmt.Sprintf("8000000000000000%02d", i)}}
+	}
+	prog := &Program{Schedule: sched, Posters: posters, Places: places}
+	sess := sched.Sessions[0]
+	for _, lead := range []time.Duration{15 * time.Minute, 0} {
+		r := Reminder{Key: ReminderKey{SessionID: sess.ID, Lead: lead}, Session: sess, Due: sess.Start.Add(-lead)}
+		first := RenderReminder(prog, r, r.Due, false)
+		extras := PosterReminderExtras(prog, r, r.Due, false)
+		all := first.Content
+		pings := 0
+		for _, m := range extras {
+			if utf8.RuneCountInString(m.Content) > MaxContent {
+				t.Errorf("lead %v: a message of %d characters", lead, utf8.RuneCountInString(m.Content))
+			}
+			if len(m.PingUsers) > 0 {
+				pings++
+				if !strings.Contains(m.Content, "<@"+m.PingUsers[0]+">") || m.Channel == ChannelAnnouncements {
+					t.Errorf("ping %+v: want the presenter mentioned in their own channel", m)
+				}
+				continue
+			}
+			all += "\n" + m.Content
+		}
+		if utf8.RuneCountInString(first.Content) > MaxContent || len(extras) == 0 {
+			t.Fatalf("lead %v: first message %d characters, %d extras", lead, utf8.RuneCountInString(first.Content), len(extras))
+		}
+		for i := 0; i < 73; i++ {
+			if n := strings.Count(all, "<#"+places[posters[i].ID].ChannelID+">"); n != 1 {
+				t.Errorf("lead %v: channel of %s listed %d times", lead, posters[i].ID, n)
+			}
+		}
+		wantPings := 0
+		if lead == 0 {
+			wantPings = 73
+		}
+		if pings != wantPings {
+			t.Errorf("lead %v: %d presenter pings, want %d", lead, pings, wantPings)
+		}
+	}
+}
