@@ -2,10 +2,12 @@ package bot
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -510,15 +512,16 @@ func (b *Bot) syncCards(ctx context.Context) {
 	// A card posted must be recorded even if ctx ends meanwhile (shutdown):
 	// else the next start would post it again.
 	record := context.WithoutCancel(ctx)
-	// Oldest first, so cards appear in the order questions were asked.
-	for i := len(qs) - 1; i >= 0; i-- {
-		q := qs[i]
+	// Oldest first, so cards appear in the order questions were asked (qs is in
+	// queue order: by votes, then oldest).
+	slices.SortFunc(qs, func(a, b Question) int { return cmp.Compare(a.ID, b.ID) })
+	for _, q := range qs {
 		if ctx.Err() != nil {
 			return
 		}
 		switch {
 		case q.Status == QuestionWaiting && q.ModMessageID == "":
-			posted, err := b.out.Post(ctx, moderationCard(prog.Schedule, q))
+			posted, err := b.postQuestionCard(ctx, moderationCard(prog.Schedule, q))
 			if err != nil {
 				b.log.Error("post moderation card", "question", q.ID, "err", err)
 				continue
@@ -527,7 +530,7 @@ func (b *Bot) syncCards(ctx context.Context) {
 				b.log.Error("record moderation card", "question", q.ID, "err", err)
 			}
 		case q.Status != QuestionWaiting && q.CardMessageID == "" && q.Status != QuestionDismissed:
-			posted, err := b.out.Post(ctx, QuestionCard(prog.Schedule, q))
+			posted, err := b.postQuestionCard(ctx, QuestionCard(prog.Schedule, q))
 			if err != nil {
 				b.log.Error("post question card", "question", q.ID, "err", err)
 				continue
@@ -546,4 +549,13 @@ func (b *Bot) syncCards(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// postQuestionCard posts a question card. A post in flight when ctx ends
+// (shutdown) is finished, within a few seconds, so that the card is recorded:
+// otherwise Discord would have the card and the database would not know it.
+func (b *Bot) postQuestionCard(ctx context.Context, m Message) (Posted, error) {
+	pctx, cancel := inFlight(ctx)
+	defer cancel()
+	return b.out.Post(pctx, m)
 }
