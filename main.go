@@ -253,6 +253,10 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 		return err
 	}
 	con.Printf("Summary: %s\nPosts by channel: %s\n", sum, con.Posts())
+	if con.Posted(bot.ChannelAnnouncements) == 0 && sum.Planned > 0 && sum.Pending == 0 {
+		con.Printf("\nNothing was posted: %s already records every reminder of this day, and the bot never posts one twice.\n"+
+			"To rehearse again from scratch: go run . --db /tmp/rehearsal.db (or delete %s).\n", o.db, o.db)
+	}
 	return serveErr
 }
 

@@ -79,6 +79,13 @@ func buttons(bs []bot.Button) string {
 	return b.String()
 }
 
+// Posted is how many messages went to channel.
+func (c *Console) Posted(channel string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.posts[channel]
+}
+
 // Posts returns how many messages went to each channel, as "#name: n" sorted by name.
 func (c *Console) Posts() string {
 	c.mu.Lock()
