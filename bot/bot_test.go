@@ -7,25 +7,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"workshopbot/bot/bottest"
 )
-
-// manualClock is a Clock that moves only when the test says so.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-func (c *manualClock) After(time.Duration) <-chan time.Time { return make(chan time.Time) }
-func (c *manualClock) Set(t time.Time) {
-	c.mu.Lock()
-	c.now = t
-	c.mu.Unlock()
-}
 
 // memStore is an in-memory Store.
 type memStore struct {
@@ -97,7 +81,7 @@ func newTestBot(t *testing.T, clock Clock, st Store, tr Transport) *Bot {
 }
 
 func TestStepPostsEachReminderOnce(t *testing.T) {
-	clock := &manualClock{now: at(6, 40)}
+	clock := bottest.NewClock(at(6, 40))
 	st, tr := newMemStore(), &recorder{}
 	b := newTestBot(t, clock, st, tr)
 	ctx := context.Background()
@@ -130,7 +114,7 @@ func TestStepPostsEachReminderOnce(t *testing.T) {
 }
 
 func TestFailedPostIsRecordedAndReported(t *testing.T) {
-	clock := &manualClock{now: at(6, 45)}
+	clock := bottest.NewClock(at(6, 45))
 	st := newMemStore()
 	tr := &recorder{fail: func(m Message) error {
 		if m.Channel == ChannelAnnouncements {
@@ -154,7 +138,7 @@ func TestFailedPostIsRecordedAndReported(t *testing.T) {
 
 func TestRecoverPending(t *testing.T) {
 	for _, dedupe := range []bool{false, true} {
-		clock := &manualClock{now: at(6, 46)}
+		clock := bottest.NewClock(at(6, 46))
 		st := newMemStore()
 		key := ReminderKey{"a", 15 * time.Minute}
 		st.recs[key] = ReminderRecord{Key: key, Due: at(6, 45), Status: StatusPending}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"workshopbot/bot/bottest"
 )
 
 // program is testSchedule as a Program, edited by f.
@@ -138,7 +140,7 @@ func (s *announceStore) PutAnnouncedProgram(_ context.Context, b []byte) error {
 // same program) stays quiet; a change made while it was down is announced once.
 func TestAnnounceOnceAcrossRestarts(t *testing.T) {
 	ctx := context.Background()
-	clock := &manualClock{now: at(6, 0)}
+	clock := bottest.NewClock(at(6, 0))
 	st := &announceStore{memStore: newMemStore()}
 	tr := &recorder{}
 	b := newTestBot(t, clock, st, tr)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"workshopbot/bot/bottest"
 )
 
 // TestShiftSessionsGolden shifts sessions of a copy of the bundled schedule.yaml:
@@ -112,7 +114,7 @@ func TestWorkshopDelayCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &manualClock{now: time.Date(2021, 12, 14, 6, 0, 0, 0, et)}
+	clock := bottest.NewClock(time.Date(2021, 12, 14, 6, 0, 0, 0, et))
 	st := &announceStore{memStore: newMemStore()}
 	tr := &recorder{}
 	b, err := New(Config{Program: prog, Clock: clock, Store: st, Transport: tr})

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
+
+	"workshopbot/bot/bottest"
 )
 
 // dstSchedule is a two-night program across a daylight saving change in New York:
@@ -149,7 +151,7 @@ func TestICSUIDsSurviveAChange(t *testing.T) {
 }
 
 func TestScheduleAttachesCalendar(t *testing.T) {
-	b := newTestBot(t, &manualClock{now: at(6, 0)}, newMemStore(), &recorder{})
+	b := newTestBot(t, bottest.NewClock(at(6, 0)), newMemStore(), &recorder{})
 	r := b.Handle(t.Context(), Command{Name: "schedule", User: User{ID: "u", Name: "alice"}})
 	if len(r.Files) != 1 || r.Files[0].Name != "t.ics" || r.Files[0].ContentType != "text/calendar" {
 		t.Fatalf("files = %+v, want t.ics", r.Files)

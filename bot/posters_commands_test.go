@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"workshopbot/bot/bottest"
 )
 
 // memGuild is an in-memory Transport and PosterGuild.
@@ -99,26 +101,9 @@ func (s *memPosters) SetPostersArchived(_ context.Context, a bool) error {
 	return nil
 }
 
-type fixedClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fixedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-func (c *fixedClock) After(d time.Duration) <-chan time.Time { return make(chan time.Time) }
-func (c *fixedClock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // posterTestBot is a bot whose 120 posters are synced into a memGuild; p1 is
 // presented by alice.
-func posterTestBot(t *testing.T) (*Bot, *memGuild, *fixedClock, map[string]string) {
+func posterTestBot(t *testing.T) (*Bot, *memGuild, *bottest.Clock, map[string]string) {
 	t.Helper()
 	posters := testPosters(73, 47)
 	posters[0].Presenters = []string{"alice"}
@@ -127,7 +112,7 @@ func posterTestBot(t *testing.T) (*Bot, *memGuild, *fixedClock, map[string]strin
 	prog.Schedule.Discord.Moderators = "Moderators"
 	g := &memGuild{}
 	st := &memPosters{memStore: newMemStore(), recs: map[string]PosterRecord{}}
-	clock := &fixedClock{now: time.Date(2021, 12, 14, 15, 0, 0, 0, time.UTC)}
+	clock := bottest.NewClock(time.Date(2021, 12, 14, 15, 0, 0, 0, time.UTC))
 	b, err := New(Config{Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +175,7 @@ func TestPresenterCommands(t *testing.T) {
 	if len(queued) != 1 || queued[0].Channel != ChannelAnnouncements || !strings.Contains(queued[0].Content, "<#"+chans["p1"]+">") {
 		t.Errorf("queued announcements = %+v", queued)
 	}
-	clock.add(hereEvery)
+	clock.Advance(hereEvery)
 	if r := cmd(alice, "poster here", chans["p1"], nil); !strings.HasPrefix(r.Content, "Done") {
 		t.Errorf("here after 10 minutes: %q", r.Content)
 	}

@@ -17,6 +17,8 @@ import (
 
 	"workshopbot/bot"
 	"workshopbot/bot/sqlite"
+
+	"workshopbot/bot/bottest"
 )
 
 // questionsSchedule is the program of these tests: two talks and a panel, in
@@ -48,51 +50,6 @@ var (
 	carol = bot.User{ID: "203", Name: "Carol"}
 	dave  = bot.User{ID: "204", Name: "Dave Incognito"}
 )
-
-// manualClock is a bot.Clock that moves only when the test says so.
-type manualClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []waiter
-}
-
-type waiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// After fires once Advance has moved the clock d past now.
-func (c *manualClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waiters = append(c.waiters, waiter{c.now.Add(d), ch})
-	return ch
-}
-
-// Advance moves the clock on by d and fires the timers that fell due.
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	c.waiters = slices.DeleteFunc(c.waiters, func(w waiter) bool {
-		if w.at.After(c.now) {
-			return false
-		}
-		w.ch <- c.now
-		return true
-	})
-}
 
 // recorder is a bot.Transport and bot.Editor that keeps what it was asked to do.
 type recorder struct {
@@ -205,7 +162,7 @@ type env struct {
 	db    *sqlite.DB
 	qs    bot.QuestionStore // the bot's question store: db, or a wrapper of it
 	tr    *recorder
-	clock *manualClock
+	clock *bottest.Clock
 	sched *bot.Schedule
 }
 
@@ -220,7 +177,7 @@ func newEnv(t *testing.T, moderated bool) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &env{t: t, db: db, qs: db, tr: newRecorder(), clock: &manualClock{now: start}, sched: sched}
+	e := &env{t: t, db: db, qs: db, tr: newRecorder(), clock: bottest.NewClock(start), sched: sched}
 	e.b = e.newBot()
 	return e
 }

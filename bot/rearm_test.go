@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"workshopbot/bot/bottest"
 )
 
 // pendingLine lists reminders as "session/lead@HH:MM", in order.
@@ -48,7 +50,7 @@ func TestRearmAfterRevision(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			clock := &manualClock{now: at(6, 40)}
+			clock := bottest.NewClock(at(6, 40))
 			tr := &recorder{}
 			b := newTestBot(t, clock, newMemStore(), tr)
 			for _, now := range []time.Time{at(6, 45), at(7, 0), at(7, 5)} {

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,52 +16,9 @@ import (
 	"workshopbot/bot/discord"
 	"workshopbot/bot/discord/discordtest"
 	"workshopbot/bot/sqlite"
+
+	"workshopbot/bot/bottest"
 )
-
-// vclock is a virtual clock the test moves; timers fire when it passes them.
-type vclock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []vwait
-}
-
-type vwait struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func (c *vclock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *vclock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	if d <= 0 {
-		ch <- c.now
-		return ch
-	}
-	c.waits = append(c.waits, vwait{c.now.Add(d), ch})
-	return ch
-}
-
-func (c *vclock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-	kept := c.waits[:0]
-	for _, w := range c.waits {
-		if w.at.After(t) {
-			kept = append(kept, w)
-			continue
-		}
-		w.ch <- t
-	}
-	c.waits = kept
-}
 
 // replayBase is the first revision of the program; later revisions edit its text
 // as an organizer would. The date is three days from now, so that Discord (the
@@ -126,7 +82,7 @@ sessions:
 type world struct {
 	t     *testing.T
 	fake  *discordtest.Server
-	clock *vclock
+	clock *bottest.Clock
 	sched string
 	src   bot.Source
 	loc   *time.Location
@@ -149,7 +105,7 @@ func newWorld(t *testing.T) *world {
 	y, m, d := time.Now().In(loc).AddDate(0, 0, 3).Date()
 	day := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	dir := t.TempDir()
-	w := &world{t: t, fake: discordtest.New(t), clock: &vclock{now: day.Add(7 * time.Hour)}, loc: loc, day: day, logs: &logBuffer{}}
+	w := &world{t: t, fake: discordtest.New(t), clock: bottest.NewClock(day.Add(7 * time.Hour)), loc: loc, day: day, logs: &logBuffer{}}
 	w.fake.AddRole("moderators", 0)
 	w.sched = filepath.Join(dir, "schedule.yaml")
 	posters := filepath.Join(dir, "posters.csv")
