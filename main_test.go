@@ -16,7 +16,7 @@ import (
 )
 
 // buildBinary builds this command once per test binary run.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "workshopbot-bin")

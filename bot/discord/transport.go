@@ -177,7 +177,7 @@ func (t *Transport) Open(ctx context.Context) error {
 	opened := make(chan error, 1)
 	// discordgo's Open cannot be cancelled: on timeout it is left running, and
 	// Close ends it (by cutting its connection if it is stuck reading).
-	go func() { opened <- t.session.Open() }()
+	go func() { opened <- t.openGateway(ctx) }()
 	select {
 	case err := <-opened:
 		if err != nil {
@@ -198,6 +198,39 @@ func (t *Transport) Open(ctx context.Context) error {
 	t.log.Info("gateway ready", "latency", time.Since(start).Round(time.Millisecond))
 	t.setUp(ctx)
 	return nil
+}
+
+// openGateway runs discordgo's Open, and again after a pause while the gateway
+// lookup (GET /gateway) meets a 429 or a 5xx: a brief outage of Discord's API at
+// start is waited out (within ctx) rather than ending the bot.
+func (t *Transport) openGateway(ctx context.Context) error {
+	for attempt := 1; ; attempt++ {
+		err := t.session.Open()
+		if err == nil || !transientOpenError(err) {
+			return err
+		}
+		t.log.Warn("gateway lookup failed; trying again", "attempt", attempt, "error", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(min(time.Duration(attempt)*500*time.Millisecond, 5*time.Second)):
+		}
+	}
+}
+
+// transientOpenError reports whether Open failed on a rate limit or a server
+// error, which a later attempt may not meet.
+func transientOpenError(err error) bool {
+	var rl *discordgo.RateLimitError
+	var re *discordgo.RESTError
+	switch {
+	case errors.As(err, &rl):
+		return true
+	case errors.As(err, &re):
+		return re.Response != nil && (re.Response.StatusCode == http.StatusTooManyRequests || re.Response.StatusCode >= 500)
+	}
+	// discordgo's own retries of a 502 end in a plain error.
+	return strings.HasPrefix(err.Error(), "Exceeded Max retries")
 }
 
 // gatewayHint explains the gateway close codes a misconfigured bot gets.

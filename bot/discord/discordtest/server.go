@@ -23,8 +23,9 @@ const Token = "fake-bot-token"
 
 // DefaultBotPermissions is what the bot's managed role may do unless
 // SetBotPermissions says otherwise: what a workshop bot needs, without
-// ADMINISTRATOR (which would hide missing-permission bugs) and without
-// MENTION_EVERYONE (the bot should never ping @everyone).
+// ADMINISTRATOR (which would hide missing-permission bugs), without
+// MENTION_EVERYONE (the bot should never ping @everyone) and without
+// MANAGE_EVENTS (CREATE_EVENTS covers the events the bot creates itself).
 const DefaultBotPermissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionSendMessages |
 	discordgo.PermissionEmbedLinks |
@@ -33,7 +34,6 @@ const DefaultBotPermissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionManageChannels |
 	discordgo.PermissionManageRoles |
 	discordgo.PermissionManageMessages |
-	discordgo.PermissionManageEvents |
 	discordgo.PermissionCreateEvents
 
 // Server is a fake Discord: REST under /api/v9 and /api/v10, and the gateway

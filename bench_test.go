@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"workshopbot/bot"
+	"workshopbot/bot/discord/discordtest"
+)
+
+// The benchmarks behind BENCHMARKS.md (.ci/bench reruns them all and writes the
+// file). Each runs the built binary as a child process against the fake
+// Discord, as it runs on the day, and reports its figures with
+// b.ReportMetric; run them with -benchtime 1x.
+
+// benchBot starts the built binary on args against fake, with its logs kept.
+func benchBot(b *testing.B, fake *discordtest.Server, args []string) *soakChild {
+	b.Helper()
+	env := os.Environ()
+	for k, v := range fakeEnv(fake) {
+		env = append(env, k+"="+v)
+	}
+	c := &soakChild{t: b, bin: buildBinary(b), args: args, env: env, logs: &lockedBuffer{}}
+	b.Cleanup(func() {
+		if b.Failed() {
+			b.Logf("bot logs (tail):\n%s", tail(c.logs.String(), 40))
+		}
+	})
+	return c
+}
+
+// writeBenchProgram writes schedule.yaml (the given sessions YAML, a poster
+// session and a panel hours away) and posters.csv (n posters) into dir.
+func writeBenchProgram(b *testing.B, dir string, now time.Time, leads, sessions string, posters int) []string {
+	b.Helper()
+	later := func(h int) string {
+		return now.Add(time.Duration(h) * time.Hour).Truncate(time.Second).Format(time.RFC3339)
+	}
+	sched := fmt.Sprintf(`%sdiscord:
+  moderators_role: Moderators
+  events: []
+reminders:
+  leads: [%s]
+  catch_up: 5m
+  reload: "@every 1h"
+questions:
+  per_ten_minutes: 100
+sessions:
+%s  - {id: posters, kind: posters, poster_session: 1, title: The Poster Session, start: %q}
+  - {id: panel, kind: panel, title: The Panel, start: %q}
+`, workshopYAML("Benchmark Workshop", "BENCH", now), leads, sessions, later(3), later(4))
+	var csv strings.Builder
+	csv.WriteString("id,session,title,authors,presenters,abstract,pdf,video\n")
+	abstract := strings.Repeat("We study neural differential equations and their solvers. ", 20)
+	for i := 1; i <= posters; i++ {
+		fmt.Fprintf(&csv, "p%03d,1,Poster %03d: Learning dynamics with neural ODEs,Ada Lovelace;Émile Borel,,%q,https://arxiv.org/abs/2106.%05d,\n", i, i, abstract, i)
+	}
+	return writeProgramFiles(b, dir, sched, csv.String())
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// BenchmarkReminderLateness: 40 reminders (20 sessions a second apart, leads
+// 1s and 0s, so two fall due in most seconds) posted by the bot to the fake;
+// lateness is the time from a reminder's due instant to the fake storing the
+// message. Targets: p99 under 250 ms, max under 1 s, none early.
+func BenchmarkReminderLateness(b *testing.B) {
+	for range b.N {
+		fake := discordtest.New(b)
+		fake.AddRole("Moderators", 0)
+		now := time.Now()
+		var sessions strings.Builder
+		for k := range 20 {
+			at := now.Add(8*time.Second + time.Duration(k)*time.Second).Truncate(time.Second)
+			fmt.Fprintf(&sessions, "  - {id: t%02d, kind: invited, title: \"Talk %02d\", start: %q, end: %q}\n", k, k, at.Format(time.RFC3339), at.Add(3*time.Second).Format(time.RFC3339))
+		}
+		args := writeBenchProgram(b, b.TempDir(), now, "1s, 0s", sessions.String(), 0)
+		prog, err := bot.LoadProgram(args[1], args[3])
+		if err != nil {
+			b.Fatal(err)
+		}
+		due := map[string]time.Time{}
+		for _, r := range bot.Plan(prog.Schedule) {
+			if r.Session.Kind == bot.KindInvited {
+				due[r.Nonce()] = r.Due
+			}
+		}
+		child := benchBot(b, fake, args)
+		child.start()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		err = fake.WaitFor(ctx, func(s *discordtest.Server) bool {
+			n := 0
+			for _, m := range announcements(s) {
+				if _, ok := due[m.Nonce]; ok {
+					n++
+				}
+			}
+			return n >= len(due)
+		})
+		cancel()
+		if err != nil {
+			b.Fatalf("reminders: %v", err)
+		}
+		child.stop()
+		var late []time.Duration
+		for _, m := range announcements(fake) {
+			if d, ok := due[m.Nonce]; ok {
+				l := m.Received.Sub(d)
+				if l < 0 {
+					b.Errorf("reminder %q posted %v early", m.Nonce, -l)
+				}
+				late = append(late, l)
+			}
+		}
+		slices.Sort(late)
+		b.ReportMetric(ms(percentile(late, 50)), "p50-ms")
+		b.ReportMetric(ms(percentile(late, 99)), "p99-ms")
+		b.ReportMetric(ms(percentile(late, 100)), "max-ms")
+		b.ReportMetric(float64(len(late)), "reminders")
+		b.Logf("%d reminders: lateness p50 %v, p99 %v, max %v", len(late), percentile(late, 50), percentile(late, 99), percentile(late, 100))
+	}
+}
+
+// BenchmarkStartToReady: from starting the process to its slash commands
+// registered on the fake (first start: it also creates its channels), then to
+// "workshopbot ready" on five restarts on the same database (commands
+// unchanged, nothing to create). Target: under 2 s.
+func BenchmarkStartToReady(b *testing.B) {
+	for range b.N {
+		fake := discordtest.New(b)
+		fake.AddRole("Moderators", 0)
+		args := writeBenchProgram(b, b.TempDir(), time.Now(), "0s", "", 0)
+		child := benchBot(b, fake, args)
+		buildBinary(b) // not timed
+		registered := func(s *discordtest.Server) bool {
+			return s.Connected() && slices.ContainsFunc(s.Commands(), func(c discordgo.ApplicationCommand) bool { return c.Name == "questions" })
+		}
+		begin := time.Now()
+		child.start()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := fake.WaitFor(ctx, registered); err != nil {
+			b.Fatalf("commands: %v", err)
+		}
+		cancel()
+		first := time.Since(begin)
+		child.stop()
+		var restarts []time.Duration
+		for k := range 5 {
+			mark := strings.Count(child.logs.String(), "workshopbot ready")
+			begin := time.Now()
+			child.start()
+			waitFor(b, 30*time.Second, "ready", func() bool { return strings.Count(child.logs.String(), "workshopbot ready") > mark })
+			restarts = append(restarts, time.Since(begin))
+			if code := child.stop(); code != 0 {
+				b.Fatalf("restart %d exited %d", k, code)
+			}
+		}
+		slices.Sort(restarts)
+		b.ReportMetric(ms(first), "first-ms")
+		b.ReportMetric(ms(percentile(restarts, 50)), "restart-p50-ms")
+		b.ReportMetric(ms(percentile(restarts, 100)), "restart-max-ms")
+		b.Logf("first start %v; restarts %v", first.Round(time.Millisecond), restarts)
+	}
+}
+
+// BenchmarkMemory: the bot's resident memory (VmHWM, the peak, and VmRSS, from
+// /proc/PID/status of the child process) after it has placed 480 posters (about
+// the most a guild holds) and taken 10,000 questions (100 attendees, 100 each, 20
+// at a time), with every card posted. Target: under 80 MB.
+func BenchmarkMemory(b *testing.B) {
+	const questions, posters = 10000, 480
+	for range b.N {
+		fake := discordtest.New(b)
+		fake.AddRole("Moderators", 0)
+		users := members(fake, "attendee", 100)
+		args := writeBenchProgram(b, b.TempDir(), time.Now(), "0s", "", posters)
+		child := benchBot(b, fake, args)
+		child.start()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := fake.WaitFor(ctx, func(s *discordtest.Server) bool {
+			return len(soakPosterChannels(s)) >= posters && s.Connected() && len(s.Commands()) > 0
+		}); err != nil {
+			b.Fatalf("poster channels: %v (%d)", err, len(soakPosterChannels(fake)))
+		}
+		resps, errs := askMany(ctx, fake, users, questions, 20)
+		for j := range resps {
+			if errs[j] != nil || receivedID(resps[j]) == 0 {
+				b.Fatalf("/ask %d: %v %+v", j, errs[j], resps[j])
+			}
+		}
+		panel, _ := fake.ChannelByName("panel-questions")
+		if err := fake.WaitFor(ctx, func(s *discordtest.Server) bool { c, _ := cardsOf(s, panel.ID); return len(c) >= questions }); err != nil {
+			b.Fatalf("cards: %v", err)
+		}
+		child.mu.Lock()
+		pid := child.cmd.Process.Pid
+		child.mu.Unlock()
+		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			b.Skipf("no /proc: %v", err)
+		}
+		hwm, rss := procKB(status, "VmHWM"), procKB(status, "VmRSS")
+		child.stop()
+		b.ReportMetric(hwm/1024, "hwm-MB")
+		b.ReportMetric(rss/1024, "rss-MB")
+		b.Logf("%d posters, %d questions: VmHWM %.1f MB, VmRSS %.1f MB", posters, questions, hwm/1024, rss/1024)
+	}
+}
+
+// procKB reads a "Name:   1234 kB" line of /proc/PID/status.
+func procKB(status []byte, name string) float64 {
+	for _, l := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(l, name+":"); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return f
+		}
+	}
+	return 0
+}

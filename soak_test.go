@@ -1,0 +1,603 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"workshopbot/bot"
+	"workshopbot/bot/discord/discordtest"
+	"workshopbot/bot/sqlite"
+)
+
+// The soak test: a compressed workshop day against the fake Discord, with the
+// bot (the built binary, as a child process) killed with SIGKILL and restarted
+// on the same database at random moments, the gateway dropped, and 429, 5xx and
+// slow answers injected, while attendees ask questions and vote. It is not part
+// of the default `go test`:
+//
+//	go test -run TestSoak -soak -soak.duration=2m -v .     # the documented run
+//	WORKSHOPBOT_SOAK=60s go test -run TestSoak -v .         # the same, from the environment
+//
+// It ends with the counts and fails on any duplicate, any lost acknowledged
+// question or vote, any reminder neither posted once nor recorded skipped, any
+// poster channel not created exactly once, and any request the fake finds
+// outside Discord's spec or limits.
+var (
+	soakOn       = flag.Bool("soak", false, "run the soak test (TestSoak)")
+	soakDuration = flag.Duration("soak.duration", 2*time.Minute, "how long the soak test's day of load and faults lasts")
+	soakSeed     = flag.Uint64("soak.seed", 0, "random seed of the soak test (0: from the clock)")
+)
+
+// soakSettings says whether to run the soak and for how long: the -soak flags,
+// or WORKSHOPBOT_SOAK (any value turns it on; a duration also sets the length).
+func soakSettings(t *testing.T) time.Duration {
+	env := os.Getenv("WORKSHOPBOT_SOAK")
+	if !*soakOn && env == "" {
+		t.Skip("the soak test runs with -soak (or WORKSHOPBOT_SOAK=1): go test -run TestSoak -soak -soak.duration=2m .")
+	}
+	d := *soakDuration
+	if v, err := time.ParseDuration(env); err == nil && v > 0 {
+		d = v
+	}
+	if d < 30*time.Second {
+		t.Fatalf("soak duration %v: want at least 30s, to fit 10 kills and restarts", d)
+	}
+	return d
+}
+
+const (
+	soakPosters   = 100
+	soakAttendees = 100
+	soakKills     = 10 // at least
+	soakGap       = 4 * time.Second
+)
+
+// soakProgram writes a day compressed into d: a session every soakGap from 10 s
+// on, each with reminders 2 s before and at its start; a poster session of
+// soakPosters posters and the panel after the run (their channels and questions
+// are what the run exercises, not their reminders).
+func soakProgram(t *testing.T, dir string, now time.Time, d time.Duration) []string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, `%sdiscord:
+  moderators_role: Moderators
+  events: []
+reminders:
+  leads: [2s, 0s]
+  catch_up: 5m
+  reload: "@every 1h"
+questions:
+  per_ten_minutes: 100
+sessions:
+`, workshopYAML("Soak Test Workshop", "SOAK", now))
+	kinds := []string{"invited", "spotlight", "other", "opening", "closing"}
+	at := func(x time.Duration) string { return now.Add(x).Truncate(time.Second).Format(time.RFC3339) }
+	n := 0
+	for x := 10 * time.Second; x <= d-5*time.Second; x += soakGap {
+		n++
+		fmt.Fprintf(&b, "  - {id: s%03d, kind: %s, title: \"Soak talk number %03d of the day\", start: %q, end: %q}\n",
+			n, kinds[n%len(kinds)], n, at(x), at(x+3*time.Second))
+	}
+	fmt.Fprintf(&b, "  - {id: posters, kind: posters, poster_session: 1, title: The Poster Session, start: %q}\n", at(d+time.Hour))
+	fmt.Fprintf(&b, "  - {id: panel, kind: panel, title: The Panel, start: %q}\n", at(d+2*time.Hour))
+	var csv strings.Builder
+	csv.WriteString("id,session,title,authors,presenters,abstract,pdf,video\n")
+	for i := 1; i <= soakPosters; i++ {
+		fmt.Fprintf(&csv, "p%03d,1,Poster %03d: Learning dynamics with neural ODEs,Author %d,,An abstract.,https://arxiv.org/abs/2106.%05d,\n", i, i, i, i)
+	}
+	return writeProgramFiles(t, dir, b.String(), csv.String())
+}
+
+// soakChild is the bot as a child process, restarted after each kill.
+type soakChild struct {
+	t    testing.TB
+	bin  string
+	args []string
+	env  []string
+	logs *lockedBuffer // every run's stderr, in order
+
+	mu         sync.Mutex
+	cmd        *exec.Cmd
+	exited     chan struct{}
+	starts     int
+	stopping   bool // kill or stop was called on the current process
+	unexpected int  // processes that exited on their own
+}
+
+func (c *soakChild) start() {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, c.args...)
+	cmd.Env = c.env
+	c.mu.Lock()
+	c.starts++
+	fmt.Fprintf(c.logs, "=== start %d\n", c.starts)
+	c.mu.Unlock()
+	cmd.Stdout, cmd.Stderr = c.logs, c.logs
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	c.mu.Lock()
+	c.cmd, c.exited, c.stopping = cmd, exited, false
+	c.mu.Unlock()
+	go func() {
+		err := cmd.Wait()
+		c.mu.Lock()
+		if !c.stopping {
+			c.unexpected++
+			fmt.Fprintf(c.logs, "=== exited on its own: %v\n", err)
+		}
+		c.mu.Unlock()
+		close(exited)
+	}()
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (c *soakChild) kill() {
+	c.mu.Lock()
+	cmd, exited := c.cmd, c.exited
+	c.stopping = true
+	c.mu.Unlock()
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-exited
+}
+
+// stop sends SIGTERM and returns the exit code.
+func (c *soakChild) stop() int {
+	c.mu.Lock()
+	cmd, exited := c.cmd, c.exited
+	c.stopping = true
+	c.mu.Unlock()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(15 * time.Second):
+		c.t.Errorf("the bot did not stop within 15 s of SIGTERM")
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+	return cmd.ProcessState.ExitCode()
+}
+
+// soakLoad is what the attendees did, and what the bot acknowledged.
+type soakLoad struct {
+	mu         sync.Mutex
+	acked      map[int64]string   // question number -> text, for each "Received"
+	askFailed  int                // /ask not answered "Received" (bot down, dying, refused)
+	voted      map[[2]string]bool // (user, question) pairs pressed, acknowledged or not
+	votesAcked map[int64]int      // question -> presses answered with the updated card
+	votesTried map[int64]int      // question -> presses sent
+	voteFailed int                // presses not answered with UPDATE_MESSAGE
+	askLatency []time.Duration
+	seq        atomic.Int64
+}
+
+// TestSoak is the soak test described at the top of this file.
+func TestSoak(t *testing.T) {
+	d := soakSettings(t)
+	seed := *soakSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	t.Logf("soak: %v, seed %d (rerun with -soak.seed=%d)", d, seed, seed)
+	rng := rand.New(rand.NewPCG(seed, 42))
+	var rngMu sync.Mutex
+	intn := func(n int) int { rngMu.Lock(); defer rngMu.Unlock(); return rng.IntN(n) }
+
+	bin := buildBinary(t)
+	fake, err := discordtest.NewServer(discordtest.WithHeartbeatInterval(500 * time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	fake.AddRole("Moderators", 0)
+	users := members(fake, "attendee", soakAttendees)
+	dir := t.TempDir()
+	start := time.Now()
+	args := soakProgram(t, dir, start, d)
+	env := os.Environ()
+	for k, v := range fakeEnv(fake) {
+		env = append(env, k+"="+v)
+	}
+	child := &soakChild{t: t, bin: bin, args: args, env: env, logs: &lockedBuffer{}}
+	defer func() {
+		if t.Failed() {
+			t.Logf("bot logs (tail):\n%s", tail(child.logs.String(), 60))
+		}
+	}()
+	child.start()
+	waitFor(t, 30*time.Second, "the bot's commands", func() bool { return fake.Connected() && len(fake.Commands()) > 0 })
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	load := &soakLoad{acked: map[int64]string{}, voted: map[[2]string]bool{}, votesAcked: map[int64]int{}, votesTried: map[int64]int{}}
+	pause := func(d time.Duration) bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(d):
+			return true
+		}
+	}
+	// waitUp waits, without a busy loop, until a bot is connected.
+	waitUp := func() {
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_ = fake.WaitFor(wctx, func(s *discordtest.Server) bool { return s.Connected() })
+	}
+
+	// Askers: a stream of /ask, each text new, from many users.
+	for range 4 {
+		wg.Go(func() {
+			for pause(time.Duration(50+intn(150)) * time.Millisecond) {
+				if !fake.Connected() {
+					waitUp()
+					continue
+				}
+				j := load.seq.Add(1)
+				text := fmt.Sprintf("Soak question %d: does the adjoint method stay stable at depth %d?", j, j%97)
+				ictx, icancel := context.WithTimeout(ctx, 5*time.Second)
+				r, err := interact(ictx, fake, users[intn(len(users))], askCmd(text))
+				icancel()
+				load.mu.Lock()
+				if err == nil && receivedID(r) != 0 {
+					load.acked[receivedID(r)] = text
+					load.askLatency = append(load.askLatency, r.Latency)
+				} else {
+					load.askFailed++
+				}
+				load.mu.Unlock()
+			}
+		})
+	}
+	// Voters: presses of the vote button on the cards, each (user, question)
+	// pair once, so that a press acknowledged is a vote that must be stored.
+	panel, _ := fake.ChannelByName("panel-questions")
+	for range 4 {
+		wg.Go(func() {
+			for pause(time.Duration(50+intn(150)) * time.Millisecond) {
+				if !fake.Connected() {
+					waitUp()
+					continue
+				}
+				byID, _ := cardsOf(fake, panel.ID)
+				if len(byID) == 0 {
+					continue
+				}
+				ids := make([]int64, 0, len(byID))
+				for id := range byID {
+					ids = append(ids, id)
+				}
+				id := ids[intn(len(ids))]
+				user := users[intn(len(users))]
+				pair := [2]string{user, strconv.FormatInt(id, 10)}
+				load.mu.Lock()
+				if load.voted[pair] {
+					load.mu.Unlock()
+					continue
+				}
+				load.voted[pair] = true
+				load.votesTried[id]++
+				load.mu.Unlock()
+				in := discordtest.Button(fmt.Sprintf("q:vote:%d", id), byID[id].ID)
+				in.ChannelID = panel.ID
+				ictx, icancel := context.WithTimeout(ctx, 5*time.Second)
+				r, err := interact(ictx, fake, user, in)
+				icancel()
+				load.mu.Lock()
+				if err == nil && r.Type == 7 {
+					load.votesAcked[id]++
+				} else {
+					load.voteFailed++
+				}
+				load.mu.Unlock()
+			}
+		})
+	}
+	// Faults: 429, 500, 502 (one after Discord did the work) and slow answers on
+	// the routes the bot writes to, a few at a time, so that the bot's bounded
+	// retries get through.
+	var faults atomic.Int64
+	// Message posts come up most; "" is whatever request comes next.
+	routes := []string{"POST /channels/{channel_id}/messages", "POST /channels/{channel_id}/messages",
+		"POST /channels/{channel_id}/messages", "PATCH /channels/{channel_id}/messages/{message_id}",
+		"POST /guilds/{guild_id}/channels", "PUT /channels/{channel_id}/messages/pins/{message_id}", "", ""}
+	wg.Go(func() {
+		for pause(time.Duration(300+intn(700)) * time.Millisecond) {
+			f := discordtest.Fault{Route: routes[intn(len(routes))], Count: 1}
+			switch intn(5) {
+			case 0:
+				f.Status, f.RetryAfter = 429, time.Duration(100+intn(400))*time.Millisecond
+			case 1:
+				f.Status = 500
+			case 2:
+				f.Status = 502
+			case 3:
+				f.Status, f.AfterCommit = 502, true
+			case 4:
+				f.Delay = time.Duration(500+intn(1000)) * time.Millisecond
+			}
+			if f.Route == "" && (f.AfterCommit || f.Delay > 0) {
+				// Any route includes interaction callbacks: no callback may be
+				// late (Discord's 3 s) or done twice.
+				f.Route, f.AfterCommit, f.Delay = "POST /channels/{channel_id}/messages", false, 0
+				f.Status = 502
+			}
+			fake.Fail(f)
+			faults.Add(1)
+		}
+	})
+
+	// Kills and gateway drops, at random moments over the run: at least
+	// soakKills kills, each restart on the same database after 0.3-2 s; a
+	// gateway drop about every fifth of the run.
+	kills, drops := 0, 0
+	deadline := start.Add(d)
+	every := d / (soakKills + 2)
+	nextDrop := start.Add(d / 5)
+	for kills < soakKills || time.Now().Before(deadline) {
+		wait := every/2 + time.Duration(intn(int(every)))
+		if kills >= soakKills && time.Now().Add(wait).After(deadline) {
+			time.Sleep(time.Until(deadline))
+			break
+		}
+		time.Sleep(wait / 2)
+		if time.Now().After(nextDrop) && fake.Connected() {
+			code := []int{4000, discordtest.CloseAbnormal, 4009}[drops%3]
+			fake.DropGateway(code)
+			drops++
+			nextDrop = nextDrop.Add(d / 5)
+			t.Logf("%5.1fs: gateway dropped (close %d)", time.Since(start).Seconds(), code)
+		}
+		time.Sleep(wait / 2)
+		child.kill()
+		kills++
+		down := time.Duration(300+intn(1700)) * time.Millisecond
+		t.Logf("%5.1fs: kill %d (SIGKILL), restart in %v", time.Since(start).Seconds(), kills, down)
+		time.Sleep(down)
+		child.start()
+	}
+	cancel()
+	wg.Wait()
+	took := time.Since(start)
+
+	// The last bot runs undisturbed until every reminder is due and decided,
+	// every poster has its channel and every stored question its card.
+	prog, err := bot.LoadProgram(args[1], args[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []bot.Reminder
+	for _, r := range bot.Plan(prog.Schedule) {
+		if r.Due.Before(start.Add(d)) {
+			plan = append(plan, r)
+		}
+	}
+	last := plan[len(plan)-1].Due
+	announce, _ := fake.ChannelByName("announcements")
+	settle, cancelSettle := context.WithTimeout(context.Background(), time.Until(last)+90*time.Second)
+	defer cancelSettle()
+	nonces := map[string]bool{}
+	for _, r := range plan {
+		nonces[r.Nonce()] = true
+	}
+	if err := fake.WaitFor(settle, func(s *discordtest.Server) bool {
+		posted := 0
+		for _, m := range s.Messages(announce.ID) {
+			if nonces[m.Nonce] {
+				posted++
+			}
+		}
+		return posted >= len(plan) && len(soakPosterChannels(s)) >= soakPosters
+	}); err != nil {
+		t.Errorf("waiting for the last reminders and the poster channels: %v", err)
+	}
+	// Cards of every question stored: compare with the database after the stop.
+	time.Sleep(2 * time.Second)
+	if code := child.stop(); code != 0 {
+		t.Errorf("the last bot exited %d after SIGTERM", code)
+	}
+
+	// Read what the bot recorded.
+	dbctx := context.Background()
+	store, err := sqlite.Open(dbctx, args[5])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.IntegrityCheck(dbctx); err != nil {
+		t.Errorf("after %d kills: %v", kills, err)
+	}
+	recs, err := store.Reminders(dbctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := store.Questions(dbctx, bot.QuestionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	precs, err := store.PosterRecords(dbctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Reminders: each exactly once, or recorded skipped.
+	byNonce := map[string]int{}
+	for _, m := range fake.Messages(announce.ID) {
+		byNonce[m.Nonce]++
+	}
+	status := map[bot.ReminderKey]bot.ReminderStatus{}
+	for _, r := range recs {
+		status[r.Key] = r.Status
+	}
+	var once, skipped, dupReminders, lostReminders, late int
+	for _, r := range plan {
+		n, st := byNonce[r.Nonce()], status[r.Key]
+		switch {
+		case st == bot.StatusSkipped && n == 0:
+			skipped++
+		case (st == bot.StatusSent || st == bot.StatusLate) && n == 1:
+			once++
+			if st == bot.StatusLate {
+				late++
+			}
+		case n > 1:
+			dupReminders++
+			t.Errorf("reminder %s/%v posted %d times (recorded %q)", r.Key.SessionID, r.Key.Lead, n, st)
+		default:
+			lostReminders++
+			t.Errorf("reminder %s/%v due %s: %d posts, recorded %q; want one post, or none and skipped", r.Key.SessionID, r.Key.Lead, r.Due.Format("15:04:05"), n, st)
+		}
+	}
+
+	// Poster channels: one per poster, each with one card, as recorded.
+	chans := soakPosterChannels(fake)
+	var posterDups, posterMissing int
+	for i := 1; i <= soakPosters; i++ {
+		id := fmt.Sprintf("p%03d", i)
+		cs := chans[id]
+		switch {
+		case len(cs) == 0:
+			posterMissing++
+			t.Errorf("poster %s has no channel", id)
+		case len(cs) > 1:
+			posterDups++
+			t.Errorf("poster %s has %d channels", id, len(cs))
+		default:
+			if n := len(fake.Messages(cs[0])); n != 1 {
+				posterDups++
+				t.Errorf("poster %s's channel holds %d messages, want its one card", id, n)
+			}
+		}
+	}
+	recorded := 0
+	for _, pr := range precs {
+		if cs := chans[pr.PosterID]; len(cs) == 1 && pr.ChannelID == cs[0] && pr.CardMessageID != "" {
+			recorded++
+		}
+	}
+	if recorded != soakPosters {
+		t.Errorf("%d poster records point at their channel and card, want %d", recorded, soakPosters)
+	}
+
+	// Questions: every acknowledged one stored with its text; one card each.
+	stored := map[int64]bot.Question{}
+	for _, q := range qs {
+		stored[q.ID] = q
+	}
+	load.mu.Lock()
+	defer load.mu.Unlock()
+	lostQuestions := 0
+	for id, text := range load.acked {
+		if q, ok := stored[id]; !ok || q.Text != text {
+			lostQuestions++
+			t.Errorf("question #%d was acknowledged but is stored as %+v", id, q)
+		}
+	}
+	cardsByID, cardDups := cardsOf(fake, panel.ID)
+	uncarded := 0
+	for id := range stored {
+		if _, ok := cardsByID[id]; !ok {
+			uncarded++
+		}
+	}
+	if len(cardDups) > 0 {
+		t.Errorf("questions carded twice: %v", cardDups)
+	}
+	if uncarded > 0 {
+		t.Errorf("%d stored questions have no card", uncarded)
+	}
+	// Votes: every acknowledged press is stored, and none that was not sent.
+	lostVotes, ackedVotes := 0, 0
+	for id, n := range load.votesAcked {
+		ackedVotes += n
+		if q := stored[id]; q.Votes < n || q.Votes > load.votesTried[id] {
+			lostVotes += max(n-q.Votes, 0)
+			t.Errorf("question #%d: %d votes stored; %d presses acknowledged, %d sent", id, q.Votes, n, load.votesTried[id])
+		}
+	}
+
+	// The requests: within the spec and limits; the injected faults answered.
+	reqs := fake.Requests()
+	failed := 0
+	for _, r := range reqs {
+		if r.Status >= 400 {
+			failed++
+		}
+	}
+	viol := fake.Violations()
+	for _, v := range viol {
+		t.Errorf("violation: %s", v)
+	}
+	slices.Sort(load.askLatency)
+	identifies, resumes := fake.GatewayStats()
+	t.Logf("run: %v of load and faults (%v in all), %d starts, %d kills (SIGKILL), %d gateway drops, %d identifies, %d resumes, %d faults queued",
+		d, took.Round(time.Second), child.starts, kills, drops, identifies, resumes, faults.Load())
+	t.Logf("reminders: %d due, %d posted once (%d late), %d skipped, %d duplicated, %d lost", len(plan), once, late, skipped, dupReminders, lostReminders)
+	t.Logf("posters: %d, %d channels once with their card, %d duplicated, %d missing", soakPosters, soakPosters-posterDups-posterMissing, posterDups, posterMissing)
+	t.Logf("questions: %d acknowledged (p50 %v, p99 %v), %d not (bot down or dying), %d stored, %d lost, %d carded twice, %d without a card",
+		len(load.acked), percentile(load.askLatency, 50), percentile(load.askLatency, 99), load.askFailed, len(stored), lostQuestions, len(cardDups), uncarded)
+	t.Logf("votes: %d acknowledged, %d not, %d lost", ackedVotes, load.voteFailed, lostVotes)
+	t.Logf("requests: %d, %d answered with an error (the faults that fired, and refusals), %d violations", len(reqs), failed, len(viol))
+	fmt.Printf("SOAK SUMMARY: %v, %d kills, %d drops, %d faults queued, %d errors answered; reminders %d/%d once, %d skipped, %d dup, %d lost; posters %d/%d once; questions %d acked, %d lost, %d dup cards; votes %d acked, %d lost; %d violations\n",
+		d, kills, drops, faults.Load(), failed, once, len(plan), skipped, dupReminders, lostReminders, soakPosters-posterDups-posterMissing, soakPosters,
+		len(load.acked), lostQuestions, len(cardDups), ackedVotes, lostVotes, len(viol))
+	if kills < soakKills {
+		t.Errorf("only %d kills, want at least %d", kills, soakKills)
+	}
+	child.mu.Lock()
+	unexpected := child.unexpected
+	child.mu.Unlock()
+	if unexpected > 0 {
+		t.Errorf("the bot exited on its own %d times (see \"=== exited on its own\" in its logs)", unexpected)
+	}
+	if len(load.acked) == 0 || ackedVotes == 0 {
+		t.Errorf("no load got through: %d questions, %d votes acknowledged", len(load.acked), ackedVotes)
+	}
+}
+
+var cardNumber = regexp.MustCompile(`^\*\*Q(\d+)\*\* · `)
+
+// cardsOf maps question numbers to their cards in channel; dups lists numbers
+// carded more than once.
+func cardsOf(fake *discordtest.Server, channel string) (byID map[int64]discordtest.Message, dups []int64) {
+	byID = map[int64]discordtest.Message{}
+	for _, m := range fake.Messages(channel) {
+		c := cardNumber.FindStringSubmatch(m.Content)
+		if c == nil {
+			continue
+		}
+		id, _ := strconv.ParseInt(c[1], 10, 64)
+		if _, seen := byID[id]; seen {
+			dups = append(dups, id)
+		}
+		byID[id] = m
+	}
+	return byID, dups
+}
+
+// soakPosterChannels maps poster ids (p001...) to the ids of the channels
+// named for them.
+func soakPosterChannels(fake *discordtest.Server) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range fake.Channels() {
+		if id, _, ok := strings.Cut(c.Name, "_"); ok && len(id) == 4 && id[0] == 'p' {
+			out[id] = append(out[id], c.ID)
+		}
+	}
+	return out
+}
