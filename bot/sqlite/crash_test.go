@@ -61,27 +61,7 @@ func crashChild(path string) int {
 
 func TestCrashKeepsCommittedRecords(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "workshopbot.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		s := bufio.NewScanner(stdout)
-		for s.Scan() {
-			lines <- s.Text()
-		}
-	}()
+	cmd, stderr, lines := startCrashChild(t, "^$", crashChildEnv, path)
 
 	committed := map[int]bot.ReminderStatus{} // the last status reported per record
 	record := func(l string) {
@@ -126,7 +106,7 @@ reading:
 	for l := range lines { // what the child printed before it died
 		record(l)
 	}
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if runtime.GOOS != "windows" && (err == nil || cmd.ProcessState.Exited()) {
 		t.Fatalf("child was not killed: %v: %s", err, stderr.String())
 	}
@@ -176,4 +156,32 @@ func matchesAny(r bot.ReminderRecord, wants []bot.ReminderRecord) bool {
 		}
 	}
 	return false
+}
+
+// startCrashChild re-runs this test binary as a child that writes to the database
+// at path (the child is selected by run and env), and returns its stdout lines as
+// they come, so the parent can SIGKILL it mid-write.
+func startCrashChild(t *testing.T, run, env, path string) (*exec.Cmd, *bytes.Buffer, <-chan string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run="+run)
+	cmd.Env = append(os.Environ(), env+"="+path)
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			lines <- s.Text()
+		}
+	}()
+	return cmd, stderr, lines
 }

@@ -1,13 +1,10 @@
 package sqlite
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -831,27 +828,7 @@ func TestQuestionCrashChild(t *testing.T) {
 
 func TestCrashKeepsAddedQuestions(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "workshopbot.db")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestQuestionCrashChild$")
-	cmd.Env = append(os.Environ(), questionCrashChildEnv+"="+path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		s := bufio.NewScanner(stdout)
-		for s.Scan() {
-			lines <- s.Text()
-		}
-	}()
+	cmd, stderr, lines := startCrashChild(t, "^TestQuestionCrashChild$", questionCrashChildEnv, path)
 
 	added := map[int64]int{} // question id -> i, as reported
 	voted := map[int64]bool{}
@@ -893,7 +870,7 @@ reading:
 	for l := range lines {
 		record(l)
 	}
-	err = cmd.Wait()
+	err := cmd.Wait()
 	if runtime.GOOS != "windows" && (err == nil || cmd.ProcessState.Exited()) {
 		t.Fatalf("child was not killed: %v: %s", err, stderr.String())
 	}
