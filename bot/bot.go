@@ -99,16 +99,19 @@ func (b *Bot) SetProgram(p *Program) {
 	b.prog = p
 	b.done = false
 	b.mu.Unlock()
-	select {
-	case b.wake <- struct{}{}:
-	default:
-	}
-	select {
-	case b.eventWake <- struct{}{}:
-	default:
-	}
+	signal(b.wake)
+	signal(b.eventWake)
 	b.RequestPosterSync(false) // titles, sessions or presenters may have changed
 	b.changed()
+}
+
+// signal wakes the loop that waits on ch, without ever blocking: a wake-up already
+// pending covers this one, since loops read the latest state when they wake.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }
 
 // Done reports whether every reminder of the program in force has been decided

@@ -43,9 +43,6 @@ func (b *Bot) changed() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, ch := range s.subs {
-		select {
-		case ch <- struct{}{}:
-		default: // one is waiting already: the listener reads the latest state anyway
-		}
+		signal(ch)
 	}
 }

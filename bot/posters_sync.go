@@ -864,12 +864,7 @@ func (b *Bot) RequestPosterSync(report bool) {
 	b.kickPosters()
 }
 
-func (b *Bot) kickPosters() {
-	select {
-	case b.posters.wake <- struct{}{}:
-	default:
-	}
-}
+func (b *Bot) kickPosters() { signal(b.posters.wake) }
 
 // MemberJoined is called by a transport when someone joins the guild: a listed
 // presenter gets their rights at once.

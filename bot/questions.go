@@ -461,10 +461,7 @@ func defuse(cell string) string {
 // goes through it.
 func (b *Bot) kickCards() {
 	b.changed()
-	select {
-	case b.cardWake <- struct{}{}:
-	default:
-	}
+	signal(b.cardWake)
 }
 
 // markDirty asks the card loop to redraw question id's cards.

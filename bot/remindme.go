@@ -210,12 +210,7 @@ func findSession(s *Schedule, v string) (Session, bool) {
 }
 
 // poke makes Run look at what is due again (a new subscription).
-func (b *Bot) poke() {
-	select {
-	case b.wake <- struct{}{}:
-	default:
-	}
-}
+func (b *Bot) poke() { signal(b.wake) }
 
 var remindmeSpecs = []CommandSpec{
 	{Name: "remindme", Description: "Get a direct message before a session (run it again to stop)", Options: []OptionSpec{
