@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -14,16 +13,8 @@ import (
 // Each session keeps its UID from one export to the next, so importing the file
 // again updates a calendar instead of duplicating its events.
 func runICS(o *options, stdout, stderr io.Writer) int {
-	prog, err := bot.LoadProgram(o.schedule, o.posters)
-	if err != nil {
-		var errs bot.Errors
-		if errors.As(err, &errs) {
-			for _, e := range errs {
-				fmt.Fprintln(stderr, e.Error())
-			}
-		} else {
-			fmt.Fprintln(stderr, err)
-		}
+	prog := loadProgram(o, stderr)
+	if prog == nil {
 		fmt.Fprintln(stderr, "workshopbot ics: the files are not valid; run `workshopbot check`")
 		return 1
 	}

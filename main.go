@@ -112,18 +112,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return 2
 }
 
-func runCheck(o *options, stdout, stderr io.Writer) int {
+// loadProgram loads the files for a sub-command; on failure it prints every error,
+// one `file:line: field: message` a line, and returns nil.
+func loadProgram(o *options, stderr io.Writer) *bot.Program {
 	prog, err := bot.LoadProgram(o.schedule, o.posters)
-	if err != nil {
-		var errs bot.Errors
-		if errors.As(err, &errs) {
-			for _, e := range errs {
-				fmt.Fprintln(stderr, e.Error())
-			}
-			fmt.Fprintf(stderr, "%d error(s)\n", len(errs))
-		} else {
-			fmt.Fprintln(stderr, err)
+	if err == nil {
+		return prog
+	}
+	var errs bot.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e.Error())
 		}
+		fmt.Fprintf(stderr, "%d error(s)\n", len(errs))
+	} else {
+		fmt.Fprintln(stderr, err)
+	}
+	return nil
+}
+
+func runCheck(o *options, stdout, stderr io.Writer) int {
+	prog := loadProgram(o, stderr)
+	if prog == nil {
 		return 1
 	}
 	if err := bot.WriteCheck(stdout, prog, time.Local); err != nil {

@@ -182,19 +182,7 @@ func cards(t testing.TB, fake *discordtest.Server) (byID map[int64]discordtest.M
 	if !ok {
 		t.Fatal("no #panel-questions")
 	}
-	byID = map[int64]discordtest.Message{}
-	for _, m := range fake.Messages(ch.ID) {
-		c := cardRE.FindStringSubmatch(m.Content)
-		if c == nil {
-			continue
-		}
-		id, _ := strconv.ParseInt(c[1], 10, 64)
-		if _, seen := byID[id]; seen {
-			dups = append(dups, id)
-		}
-		byID[id] = m
-	}
-	return byID, dups
+	return cardsOf(fake, ch.ID)
 }
 
 func cardVotes(m discordtest.Message) int {

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestCheckCommand runs `workshopbot check` as a user would: the bundled files pass
+// and list all 20 sessions; each broken file fails, naming the file and line.
+func TestCheckCommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"check"}, func(string) string { return "" }, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("check on the bundled files exited %d:\n%s", code, stderr.String())
+	}
+	rows := regexp.MustCompile(`(?m)^\d\d:\d\d -05:00`).FindAllString(stdout.String(), -1)
+	if len(rows) != 20 || !strings.Contains(stdout.String(), "Sessions: 20") {
+		t.Errorf("check listed %d sessions, want 20:\n%s", len(rows), stdout.String())
+	}
+
+	broken := filepath.Join("bot", "testdata", "broken")
+	tests := []struct {
+		schedule, posters string
+		want              string // the first error line starts with this
+	}{
+		{schedule: "bad-time.yaml", want: "bad-time.yaml:6: sessions[0].start:"},
+		{schedule: "unknown-key.yaml", want: "unknown-key.yaml:6: sessions[0].title:"},
+		{schedule: "duplicate-id.yaml", want: "duplicate-id.yaml:10: sessions[1].id:"},
+		{schedule: "missing-title.yaml", want: "missing-title.yaml:9: sessions[1].title:"},
+		{schedule: "bad-url.yaml", want: "bad-url.yaml:6: workshop.links.zoom:"},
+		{schedule: "bad-timezone.yaml", want: "bad-timezone.yaml:3: workshop.timezone:"},
+		{schedule: "bad-kind.yaml", want: "bad-kind.yaml:7: sessions[0].kind:"},
+		{schedule: "bad-lead.yaml", want: "bad-lead.yaml:6: reminders.leads[1]:"},
+		{schedule: "syntax.yaml", want: "syntax.yaml:8: not valid YAML"},
+		{schedule: "invalid-utf8.yaml", want: "invalid-utf8.yaml:8: invalid UTF-8"},
+		{posters: "extra-column.csv", want: "extra-column.csv:1:"},
+		{posters: "unknown-session.csv", want: "unknown-session.csv:"},
+		{posters: "bad-presenter.csv", want: "bad-presenter.csv:"},
+	}
+	for _, tt := range tests {
+		name := tt.schedule + tt.posters
+		t.Run(name, func(t *testing.T) {
+			args := []string{"check"}
+			if tt.schedule != "" {
+				args = append(args, "--schedule", filepath.Join(broken, tt.schedule))
+			}
+			if tt.posters != "" {
+				args = append(args, "--posters", filepath.Join(broken, tt.posters))
+			}
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), args, func(string) string { return "" }, nil, &stdout, &stderr)
+			if code == 0 {
+				t.Fatalf("check exited 0 on a broken file")
+			}
+			first, _, _ := strings.Cut(stderr.String(), "\n")
+			if !strings.HasPrefix(first, filepath.Join(broken, tt.want)) {
+				t.Errorf("first error:\n got %s\nwant %s...", first, filepath.Join(broken, tt.want))
+			}
+			if !regexp.MustCompile(`:\d+: `).MatchString(first) {
+				t.Errorf("first error has no line number: %s", first)
+			}
+		})
+	}
+}
