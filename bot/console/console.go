@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -46,7 +47,7 @@ func New(out io.Writer, clock bot.Clock, loc *time.Location, reminderRole string
 // Post implements bot.Transport by printing the message under its channel.
 func (c *Console) Post(_ context.Context, m bot.Message) (bot.Posted, error) {
 	now := c.clock.Now()
-	text := bot.RenderTimestamps(m.Content, c.loc, now)
+	text := c.render(m.Content, c.loc, now)
 	if m.PingRole && c.reminderRole != "" {
 		text = "@" + c.reminderRole + " " + text
 	}
@@ -61,7 +62,7 @@ func (c *Console) Post(_ context.Context, m bot.Message) (bot.Posted, error) {
 // Edit implements bot.Editor by printing the message's new text.
 func (c *Console) Edit(_ context.Context, channelID, messageID string, m bot.Message) error {
 	now := c.clock.Now()
-	text := bot.RenderTimestamps(m.Content, c.loc, now)
+	text := c.render(m.Content, c.loc, now)
 	c.Printf("[%s] #%s (%s edited)\n%s%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), channelID, messageID, indent(text), buttons(m.Buttons))
 	return nil
 }
@@ -110,6 +111,23 @@ func (c *Console) Printf(format string, args ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	fmt.Fprintf(c.out, format, args...)
+}
+
+// mentionRE finds the user and channel mentions a Discord client would draw as names.
+var mentionRE = regexp.MustCompile(`<@(?:console-)?([^>&]+)>|<#([^>]+)>`)
+
+// render writes text as a reader at the console's clock would see it: timestamps in
+// the workshop's time zone, and mentions as @name and #channel (the console's user
+// ids are "console-" plus the name, and its channel ids are their names).
+func (c *Console) render(text string, loc *time.Location, now time.Time) string {
+	text = bot.RenderTimestamps(text, loc, now)
+	return mentionRE.ReplaceAllStringFunc(text, func(m string) string {
+		sub := mentionRE.FindStringSubmatch(m)
+		if sub[1] != "" {
+			return "@" + sub[1]
+		}
+		return "#" + sub[2]
+	})
 }
 
 func indent(s string) string {

@@ -216,7 +216,7 @@ func (c *Console) embedText(es []bot.Embed) string {
 			b.WriteString("\n" + e.Description)
 		}
 		for _, f := range e.Fields {
-			b.WriteString("\n" + f.Name + ": " + bot.RenderTimestamps(f.Value, c.loc, now))
+			b.WriteString("\n" + f.Name + ": " + c.render(f.Value, c.loc, now))
 		}
 		if e.Footer != "" {
 			b.WriteString("\n— " + e.Footer)

@@ -229,7 +229,7 @@ func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 	}
 	who := cmd.User.Name
 	if r.Update != nil {
-		text := bot.RenderTimestamps(r.Update.Content, c.loc, now)
+		text := c.render(r.Update.Content, c.loc, now)
 		c.Printf("[%s] %s by %s: the message is now\n%s%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), what, who, indent(text), buttons(r.Update.Buttons))
 		return
 	}
@@ -237,7 +237,7 @@ func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 	if r.Ephemeral {
 		vis = " (only " + who + " sees this)"
 	}
-	text := bot.RenderTimestamps(r.Content, c.loc, now)
+	text := c.render(r.Content, c.loc, now)
 	for _, f := range r.Files {
 		text += fmt.Sprintf("\n[attached %s, %d bytes]\n%s", f.Name, len(f.Data), strings.TrimRight(string(f.Data), "\n"))
 	}
