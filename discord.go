@@ -43,7 +43,11 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 	if err != nil {
 		return err
 	}
-	b, err = bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: tr, Logger: log})
+	rehearsal := o.clock != "" // a virtual clock on a staging guild
+	if rehearsal {
+		log.Info("rehearsal on a virtual clock: sessions are not mirrored as scheduled events, since Discord refuses events in the past")
+	}
+	b, err = bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: tr, Logger: log, NoEvents: rehearsal})
 	if err != nil {
 		return err
 	}

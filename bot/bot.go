@@ -28,6 +28,10 @@ type Config struct {
 	Questions QuestionStore
 	// Posters keeps poster channels' records; nil turns poster channels off.
 	Posters PosterStore
+	// NoEvents turns off the scheduled-events mirror even on a transport that can
+	// do it: a rehearsal on a staging guild runs on a virtual clock in the past,
+	// and Discord refuses events that start in the past.
+	NoEvents bool
 }
 
 // Bot runs the workshop: it posts reminders when they fall due and answers commands.
@@ -44,6 +48,7 @@ type Bot struct {
 	posters posterState // poster channels: the loop's requests and where posters live
 
 	eventWake chan struct{} // the program changed: mirror it in the guild's scheduled events
+	noEvents  bool          // Config.NoEvents
 	reloader  *Reloader     // set by NewReloader: /workshop delay applies its edit through it
 
 	mu      sync.Mutex
@@ -82,6 +87,7 @@ func New(cfg Config) (*Bot, error) {
 		posters: newPosterState(),
 
 		eventWake: make(chan struct{}, 1),
+		noEvents:  cfg.NoEvents,
 		dirty:     map[int64]bool{},
 	}, nil
 }

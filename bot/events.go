@@ -288,7 +288,7 @@ func sameEvent(a, b ScheduledEvent) bool {
 // says how many operations failed, and the next sync tries them again.
 func (b *Bot) SyncEvents(ctx context.Context) error {
 	es, ok := b.out.(EventSync)
-	if !ok {
+	if !ok || b.noEvents {
 		return nil
 	}
 	prog := b.Program()
@@ -355,7 +355,7 @@ const eventRetry = 2 * time.Minute
 // startEvents runs SyncEvents at start and after each new program, until the
 // returned stop is called; nil when the transport has no scheduled events.
 func (b *Bot) startEvents(ctx context.Context) (stop func()) {
-	if _, ok := b.out.(EventSync); !ok {
+	if _, ok := b.out.(EventSync); !ok || b.noEvents {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
