@@ -236,6 +236,9 @@ func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 	vis := ""
 	if r.Ephemeral {
 		vis = " (only " + who + " sees this)"
+		if who == "you" {
+			vis = " (only you see this)"
+		}
 	}
 	text := c.render(r.Content, c.loc, now)
 	for _, f := range r.Files {
