@@ -54,11 +54,3 @@ func (es Errors) Unwrap() []error {
 	}
 	return errs
 }
-
-// orNil returns es as an error, or a nil error (not a nil Errors) when empty.
-func (es Errors) orNil() error {
-	if len(es) == 0 {
-		return nil
-	}
-	return es
-}

@@ -130,7 +130,6 @@ var (
 	errUnknownGuild       = &apiError{Status: 404, Code: 10004, Message: "Unknown Guild"}
 	errUnknownMember      = &apiError{Status: 404, Code: 10007, Message: "Unknown Member"}
 	errUnknownMessage     = &apiError{Status: 404, Code: 10008, Message: "Unknown Message"}
-	errUnknownOverwrite   = &apiError{Status: 404, Code: 10009, Message: "Unknown Overwrite"}
 	errUnknownUser        = &apiError{Status: 404, Code: 10013, Message: "Unknown User"}
 	errUnknownWebhook     = &apiError{Status: 404, Code: 10015, Message: "Unknown Webhook"}
 	errUnknownApplication = &apiError{Status: 404, Code: 10002, Message: "Unknown Application"}
