@@ -57,11 +57,16 @@ func startWeb(ctx context.Context, addr string, d webDeps, log *slog.Logger) das
 		}
 		token, generated = t, true
 	}
+	metrics := d.metrics
+	if metrics == nil {
+		metrics = web.NewMetrics()
+	}
+	metrics.ObserveDatabase(d.db.WriteStats)
 	srv, err := web.New(web.Config{
 		Bot:     d.bot,
 		Token:   token,
 		Link:    d.link,
-		Metrics: d.metrics,
+		Metrics: metrics,
 		Logger:  log,
 		Checks: []web.Check{
 			{Name: "gateway", Run: d.gateway},

@@ -100,29 +100,23 @@ func (b *Bot) ask(ctx context.Context, prog *Program, c Command, now time.Time) 
 	if limit <= 0 {
 		limit = 5
 	}
-	asked, err := b.qs.AskedSince(ctx, c.User.ID, now.Add(-askWindow))
-	if err != nil {
-		return b.internal(err, "count questions", "user", c.User.ID)
-	}
-	if asked >= limit {
-		return ephemeral(fmt.Sprintf("You have asked %d questions in the last 10 minutes, the most allowed. Please wait a little, and upvote others' questions meanwhile.", asked))
-	}
-	dup, err := b.qs.HasAsked(ctx, c.User.ID, text)
-	if err != nil {
-		return b.internal(err, "check repeat", "user", c.User.ID)
-	}
-	if dup {
-		return ephemeral("You already asked exactly this question, and it is in the queue. No need to ask twice!")
-	}
 	status := QuestionOpen
 	if prog.Schedule.Questions.Moderated {
 		status = QuestionWaiting
 	}
-	q, err := b.qs.AddQuestion(ctx, Question{
+	// The limit and the repeat check are made by the store with the insert: made
+	// here first, simultaneous asks from one attendee would all pass them.
+	q, err := b.qs.Ask(ctx, Question{
 		SessionID: sess.ID, Text: text, AskerID: c.User.ID, AskerName: c.User.Name,
 		Anonymous: parseBool(c.Options["anonymous"]), Status: status, AskedAt: now, UpdatedAt: now,
-	})
-	if err != nil {
+	}, AskRules{Limit: limit, Since: now.Add(-askWindow), NoRepeat: true})
+	var over *LimitError
+	switch {
+	case errors.As(err, &over):
+		return ephemeral(fmt.Sprintf("You have asked %d questions in the last 10 minutes, the most allowed. Please wait a little, and upvote others' questions meanwhile.", over.Asked))
+	case errors.Is(err, ErrRepeat):
+		return ephemeral("You already asked exactly this question, and it is in the queue. No need to ask twice!")
+	case err != nil:
 		return b.internal(err, "store question", "user", c.User.ID)
 	}
 	b.log.Info("question received", "question", q.ID, "session", q.SessionID, "user", q.AskerID)
@@ -496,9 +490,26 @@ func (b *Bot) syncCards(ctx context.Context) {
 	dirty := b.dirty
 	b.dirty = map[int64]bool{}
 	b.mu.Unlock()
-	qs, err := b.qs.Questions(ctx, QuestionFilter{})
+	// Only what needs a card, and what changed: not every question, which after
+	// each /ask of a burst of thousands would be a lot of reading for nothing.
+	qs, err := b.qs.Questions(ctx, QuestionFilter{Uncarded: true})
+	for id := range dirty {
+		if err != nil {
+			break
+		}
+		if slices.ContainsFunc(qs, func(q Question) bool { return q.ID == id }) {
+			continue
+		}
+		var q Question
+		q, err = b.qs.Question(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			err = nil
+			continue
+		}
+		qs = append(qs, q)
+	}
 	if err != nil {
-		b.log.Error("card loop: list questions", "err", err)
+		b.log.Error("card loop: read questions", "err", err)
 		b.mu.Lock()
 		for id := range dirty {
 			b.dirty[id] = true
@@ -510,7 +521,7 @@ func (b *Bot) syncCards(ctx context.Context) {
 	// else the next start would post it again.
 	record := context.WithoutCancel(ctx)
 	// Oldest first, so cards appear in the order questions were asked (qs is in
-	// queue order: by votes, then oldest).
+	// queue order, by votes, then oldest; and the changed ones after it).
 	slices.SortFunc(qs, func(a, b Question) int { return cmp.Compare(a.ID, b.ID) })
 	for _, q := range qs {
 		if ctx.Err() != nil {

@@ -416,6 +416,54 @@ func TestAskRateLimit(t *testing.T) {
 	}
 }
 
+// The per-user limit and the repeat check hold when one attendee's /ask
+// arrive all at once (issue 11, item 6): counting, checking and storing are
+// one step, so 30 simultaneous asks with a limit of 3 store exactly 3, and 30
+// simultaneous copies of one question store it once.
+func TestAskLimitsHoldUnderConcurrency(t *testing.T) {
+	const n = 30
+	limited := "You have asked 3 questions in the last 10 minutes, the most allowed. Please wait a little, and upvote others' questions meanwhile."
+	repeat := "You already asked exactly this question, and it is in the queue. No need to ask twice!"
+	for _, tt := range []struct {
+		name    string
+		text    func(i int) string
+		stored  int
+		refusal string
+	}{
+		{"per-user limit", func(i int) string { return fmt.Sprintf("Simultaneous question %d from Alice", i) }, 3, limited},
+		{"repeat check", func(int) string { return "The same question, sent thirty times at once" }, 1, repeat},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, false)
+			replies := make([]bot.Reply, n)
+			var wg sync.WaitGroup
+			ready := make(chan struct{})
+			for i := range n {
+				wg.Go(func() {
+					<-ready
+					replies[i] = e.ask(alice, tt.text(i))
+				})
+			}
+			close(ready)
+			wg.Wait()
+			got := 0
+			for i, r := range replies {
+				if _, ok := receivedID(r); ok {
+					got++
+				} else if r.Content != tt.refusal {
+					t.Errorf("/ask %d: %q, want Received or %q", i, r.Content, tt.refusal)
+				}
+			}
+			if got != tt.stored {
+				t.Errorf("%d of %d simultaneous /ask answered Received, want %d", got, n, tt.stored)
+			}
+			if all := e.all(); len(all) != tt.stored {
+				t.Errorf("%d questions stored, want %d", len(all), tt.stored)
+			}
+		})
+	}
+}
+
 func TestQuestionsCommandsAreForModerators(t *testing.T) {
 	e := newEnv(t, false)
 	id := e.mustAsk(alice, "Will the slides be shared?")

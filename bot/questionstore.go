@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -43,6 +44,35 @@ type Question struct {
 type QuestionFilter struct {
 	SessionID string
 	Status    QuestionStatus
+	// Uncarded selects only the questions still waiting for a card: a waiting
+	// one without its moderators' card, an open, on-stage or answered one
+	// without its card in the questions channel. The card loop reads these,
+	// not every question, after each /ask.
+	Uncarded bool
+}
+
+// AskRules are the checks Ask makes in the same step as storing the question,
+// so that they hold however many questions one attendee sends at once.
+type AskRules struct {
+	// Limit is how many questions the asker may have asked at or after Since
+	// (0: no limit). Reaching it gives a *LimitError.
+	Limit int
+	Since time.Time
+	// NoRepeat refuses, with ErrRepeat, a text the asker already asked exactly
+	// (byte for byte, in any status).
+	NoRepeat bool
+}
+
+// ErrRepeat is returned by Ask for a question its asker already asked.
+var ErrRepeat = errors.New("question already asked")
+
+// LimitError is returned by Ask when the asker has reached AskRules.Limit.
+type LimitError struct {
+	Asked int // questions asked since AskRules.Since
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("question limit reached: %d asked", e.Asked)
 }
 
 // ErrNotFound is returned for an id that no stored question has.
@@ -55,6 +85,9 @@ type QuestionStore interface {
 	// AddQuestion stores q (ID is assigned) and returns it as stored. The write is
 	// durable when it returns: only then does the bot say "received".
 	AddQuestion(ctx context.Context, q Question) (Question, error)
+	// Ask is AddQuestion after the checks of r, made atomically with the
+	// insert: it returns a *LimitError or ErrRepeat instead of storing q.
+	Ask(ctx context.Context, q Question, r AskRules) (Question, error)
 	// Question returns one question, or ErrNotFound.
 	Question(ctx context.Context, id int64) (Question, error)
 	// Questions returns the questions matching f, top-voted first, oldest first among equals.

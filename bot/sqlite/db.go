@@ -34,11 +34,19 @@ var (
 // operator's sqlite3 shell can make it wait, and then it should fail soon, not hang.
 const busyTimeoutMS = 1000
 
-// DB is the SQLite store. It is safe for concurrent use; statements run one at a
-// time on a single connection.
+// maxReaders is how many connections serve reads at once.
+const maxReaders = 4
+
+// DB is the SQLite store. It is safe for concurrent use. Writes run on one
+// connection: the frequent ones through the writer's group commit (writer.go),
+// the rare ones (reminders, posters, the program) directly. Reads run on
+// connections of their own, which in WAL mode see the last commit and never wait
+// for the writer, nor make it wait.
 type DB struct {
 	path string
-	sql  *sql.DB
+	sql  *sql.DB // the writing connection
+	read *sql.DB // the reading connections (query_only)
+	w    *writer
 	lock *lockFile
 
 	closeOnce sync.Once
@@ -84,12 +92,8 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 	// Per-connection settings go in the DSN, so a connection database/sql
 	// replaces gets them too. journal_mode is not among them: it is persistent
 	// and writes the header, which must wait until the file has been checked.
-	dsn := path +
-		fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS) +
-		"&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(FULL)" +
-		"&_txlock=immediate"
-	sdb, err := sql.Open("sqlite", dsn)
+	base := path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS)
+	sdb, err := sql.Open("sqlite", base+"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate")
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -117,16 +121,35 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 	if err := migrate(ctx, sdb, migs); err != nil {
 		return nil, wrap(classify(err))
 	}
-	return &DB{path: path, sql: sdb, lock: lock}, nil
+	// Readers are opened once the file is checked and in WAL mode. query_only
+	// makes a write slipped onto them an error rather than a second writer.
+	rdb, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		return nil, wrap(err)
+	}
+	rdb.SetMaxOpenConns(maxReaders)
+	rdb.SetMaxIdleConns(maxReaders)
+	rdb.SetConnMaxLifetime(0)
+	rdb.SetConnMaxIdleTime(0)
+	if err := rdb.PingContext(ctx); err != nil {
+		rdb.Close()
+		return nil, wrap(fmt.Errorf("open a reading connection: %w", classify(err)))
+	}
+	return &DB{path: path, sql: sdb, read: rdb, w: startWriter(sdb), lock: lock}, nil
 }
 
 // Close closes the database and then releases the lock. Later calls return the
 // first call's result.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		// Release only after the connection is gone: closing checkpoints the
+		// Writes handed to the writer are committed first. Release the lock
+		// only after the last connection is gone: closing it checkpoints the
 		// WAL, and the next owner must not start before that is done.
-		err := db.sql.Close()
+		db.w.stopWriter()
+		err := db.read.Close()
+		if werr := db.sql.Close(); err == nil {
+			err = werr
+		}
 		if lerr := db.lock.release(); err == nil {
 			err = lerr
 		}
@@ -135,6 +158,12 @@ func (db *DB) Close() error {
 		}
 	})
 	return db.closeErr
+}
+
+// WriteStats reports how many transactions the writer has committed, and how
+// many writes they carried (group commit: several per transaction).
+func (db *DB) WriteStats() (commits, writes int64) {
+	return db.w.commits.Load(), db.w.writes.Load()
 }
 
 // Ping reports whether the database file can still be read.

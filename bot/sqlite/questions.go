@@ -28,6 +28,14 @@ const queueOrder = `ORDER BY votes DESC, asked_ms, id`
 // to the millisecond, and no votes (votes come only from ToggleVote). A zero
 // UpdatedAt is taken to be AskedAt. The question is on disk when it returns.
 func (db *DB) AddQuestion(ctx context.Context, q bot.Question) (bot.Question, error) {
+	return db.Ask(ctx, q, bot.AskRules{})
+}
+
+// Ask is AddQuestion after r's checks, which the writer makes in the same
+// transaction as the insert: of two questions by one asker in one batch, the
+// second is counted against the first. It returns a *bot.LimitError or
+// bot.ErrRepeat (wrapped) instead of storing q.
+func (db *DB) Ask(ctx context.Context, q bot.Question, r bot.AskRules) (bot.Question, error) {
 	wrap := func(err error) error { return fmt.Errorf("add question by %s: %w", q.AskerID, err) }
 	switch {
 	case q.SessionID == "":
@@ -45,16 +53,36 @@ func (db *DB) AddQuestion(ctx context.Context, q bot.Question) (bot.Question, er
 	if updated.IsZero() {
 		updated = q.AskedAt
 	}
-	// One statement, so one implicit transaction: committed (and, with
-	// synchronous=FULL, synced) before the row comes back.
-	row := db.sql.QueryRowContext(ctx, `
-		INSERT INTO questions (session_id, text, asker_id, asker_name, anonymous, status, votes,
-			asked_ms, updated_ms, card_channel_id, card_message_id, mod_message_id)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
-		RETURNING `+questionColumns,
-		q.SessionID, q.Text, q.AskerID, q.AskerName, q.Anonymous, string(q.Status),
-		q.AskedAt.UnixMilli(), updated.UnixMilli(), q.CardChannelID, q.CardMessageID, q.ModMessageID)
-	stored, err := scanQuestion(row)
+	var stored bot.Question
+	err := db.w.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if r.Limit > 0 {
+			var n int
+			if err := tx.QueryRowContext(ctx, askedSinceQuery, q.AskerID, r.Since.UnixMilli()).Scan(&n); err != nil {
+				return err
+			}
+			if n >= r.Limit {
+				return &bot.LimitError{Asked: n}
+			}
+		}
+		if r.NoRepeat {
+			var dup bool
+			if err := tx.QueryRowContext(ctx, hasAskedQuery, q.AskerID, q.Text).Scan(&dup); err != nil {
+				return err
+			}
+			if dup {
+				return bot.ErrRepeat
+			}
+		}
+		var err error
+		stored, err = scanQuestion(tx.QueryRowContext(ctx, `
+			INSERT INTO questions (session_id, text, asker_id, asker_name, anonymous, status, votes,
+				asked_ms, updated_ms, card_channel_id, card_message_id, mod_message_id)
+			VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+			RETURNING `+questionColumns,
+			q.SessionID, q.Text, q.AskerID, q.AskerName, q.Anonymous, string(q.Status),
+			q.AskedAt.UnixMilli(), updated.UnixMilli(), q.CardChannelID, q.CardMessageID, q.ModMessageID))
+		return err
+	})
 	if err != nil {
 		return bot.Question{}, wrap(err)
 	}
@@ -63,7 +91,7 @@ func (db *DB) AddQuestion(ctx context.Context, q bot.Question) (bot.Question, er
 
 // Question returns question id, or an error matching bot.ErrNotFound.
 func (db *DB) Question(ctx context.Context, id int64) (bot.Question, error) {
-	q, err := scanQuestion(db.sql.QueryRowContext(ctx, "SELECT "+questionColumns+" FROM questions WHERE id = ?", id))
+	q, err := scanQuestion(db.read.QueryRowContext(ctx, "SELECT "+questionColumns+" FROM questions WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = bot.ErrNotFound
 	}
@@ -85,11 +113,15 @@ func (db *DB) Questions(ctx context.Context, f bot.QuestionFilter) ([]bot.Questi
 	if f.Status != "" {
 		where, args = append(where, "status = ?"), append(args, string(f.Status))
 	}
+	if f.Uncarded {
+		where = append(where, "((status = ? AND mod_message_id = '') OR (status NOT IN (?, ?) AND card_message_id = ''))")
+		args = append(args, string(bot.QuestionWaiting), string(bot.QuestionWaiting), string(bot.QuestionDismissed))
+	}
 	query := "SELECT " + questionColumns + " FROM questions"
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := db.sql.QueryContext(ctx, query+" "+queueOrder, args...)
+	rows, err := db.read.QueryContext(ctx, query+" "+queueOrder, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list questions: %w", err)
 	}
@@ -106,7 +138,7 @@ const askedSinceQuery = `SELECT count(*) FROM questions WHERE asker_id = ? AND a
 // AskedSince counts the questions userID asked at or after since, to the millisecond.
 func (db *DB) AskedSince(ctx context.Context, userID string, since time.Time) (int, error) {
 	var n int
-	if err := db.sql.QueryRowContext(ctx, askedSinceQuery, userID, since.UnixMilli()).Scan(&n); err != nil {
+	if err := db.read.QueryRowContext(ctx, askedSinceQuery, userID, since.UnixMilli()).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count questions by %s: %w", userID, err)
 	}
 	return n, nil
@@ -120,7 +152,7 @@ const hasAskedQuery = `SELECT EXISTS (SELECT 1 FROM questions WHERE asker_id = ?
 // any status.
 func (db *DB) HasAsked(ctx context.Context, userID, text string) (bool, error) {
 	var found bool
-	if err := db.sql.QueryRowContext(ctx, hasAskedQuery, userID, text).Scan(&found); err != nil {
+	if err := db.read.QueryRowContext(ctx, hasAskedQuery, userID, text).Scan(&found); err != nil {
 		return false, fmt.Errorf("check repeat by %s: %w", userID, err)
 	}
 	return found, nil
@@ -135,7 +167,7 @@ func (db *DB) ToggleVote(ctx context.Context, id int64, userID string) (voted bo
 	if userID == "" {
 		return false, 0, wrap(errors.New("empty user id"))
 	}
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var exists bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM questions WHERE id = ?)`, id).Scan(&exists); err != nil {
 			return err
@@ -178,7 +210,7 @@ func (db *DB) SetStatus(ctx context.Context, id int64, status bot.QuestionStatus
 		return bot.Question{}, wrap(errors.New("empty status"))
 	}
 	var q bot.Question
-	err := db.inTx(ctx, func(tx *sql.Tx) error {
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var cur string
 		err := tx.QueryRowContext(ctx, `SELECT status FROM questions WHERE id = ?`, id).Scan(&cur)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -205,11 +237,11 @@ func (db *DB) SetStatus(ctx context.Context, id int64, status bot.QuestionStatus
 // session of the question taken; they are returned as previous, by number.
 // When no open question is left, ok is false, and what was on stage for
 // sessionID (for every session, if empty) is still marked answered: "next"
-// means the one on stage is done. All of it is one transaction, which takes the
-// write lock when it begins (_txlock=immediate), so concurrent calls run one
-// after the other and never take the same question.
+// means the one on stage is done. All of it is one write of the writer, which
+// runs writes one after the other, so concurrent calls never take the same
+// question.
 func (db *DB) TakeNext(ctx context.Context, sessionID string, at time.Time) (q bot.Question, previous []bot.Question, ok bool, err error) {
-	err = db.inTx(ctx, func(tx *sql.Tx) error {
+	err = db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			id    int64
 			scope = sessionID
@@ -272,37 +304,31 @@ func nextQuery(sessionID string) (string, []any) {
 // channel, and its card in the moderators channel. It does not change
 // UpdatedAt: where a card is says nothing about the question.
 func (db *DB) SetCards(ctx context.Context, id int64, channelID, messageID, modMessageID string) error {
-	res, err := db.sql.ExecContext(ctx, `
-		UPDATE questions SET card_channel_id = ?, card_message_id = ?, mod_message_id = ?
-		WHERE id = ?`, channelID, messageID, modMessageID, id)
-	if err == nil {
-		var n int64
-		if n, err = res.RowsAffected(); err == nil && n == 0 {
-			err = bot.ErrNotFound
+	err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE questions SET card_channel_id = ?, card_message_id = ?, mod_message_id = ?
+			WHERE id = ?`, channelID, messageID, modMessageID, id)
+		if err != nil {
+			return err
 		}
-	}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return bot.ErrNotFound
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("set cards of question %d: %w", id, err)
 	}
 	return nil
 }
 
-// inTx runs fn in a transaction and commits it, or rolls it back if fn fails.
-// fn must use tx only: the DB has one connection, which tx holds.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
+// inTx runs fn through the writer: in a transaction (shared with the other
+// writes of its batch), its changes undone alone if it fails, and returns once
+// the transaction is committed. fn must use tx only.
+func (db *DB) inTx(ctx context.Context, fn writeFunc) error {
+	return db.w.do(ctx, fn)
 }
 
 // scanner is a *sql.Row or *sql.Rows.

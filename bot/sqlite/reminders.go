@@ -14,7 +14,7 @@ import (
 // Reminders returns every recorded reminder, by due time, then session and lead.
 // Times come back in UTC, to the millisecond.
 func (db *DB) Reminders(ctx context.Context) ([]bot.ReminderRecord, error) {
-	rows, err := db.sql.QueryContext(ctx, `
+	rows, err := db.read.QueryContext(ctx, `
 		SELECT session_id, lead_ns, due_ms, status, nonce, posted_ms, channel_id, message_id, error
 		FROM reminders
 		ORDER BY due_ms, session_id, lead_ns`)

@@ -65,6 +65,22 @@ func (m *Metrics) ObserveConnect() {
 	}
 }
 
+// ObserveDatabase exports the store's write counters: transactions committed,
+// and the writes they carried (more than one each when writes are grouped).
+// stats is read at each scrape; call this once, before serving.
+func (m *Metrics) ObserveDatabase(stats func() (commits, writes int64)) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "workshopbot_db_commits_total",
+			Help: "Database transactions committed (each one fsync) by the writer that groups questions, votes and card records.",
+		}, func() float64 { c, _ := stats(); return float64(c) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "workshopbot_db_writes_total",
+			Help: "Writes (a question, a vote, a card recorded, a status change) those transactions carried.",
+		}, func() float64 { _, w := stats(); return float64(w) }),
+	)
+}
+
 // register adds the collector that reads s's bot at each scrape.
 func (m *Metrics) register(s *Server) error {
 	return m.reg.Register(stateCollector{s})
