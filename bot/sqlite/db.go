@@ -46,6 +46,7 @@ type DB struct {
 	path string
 	sql  *sql.DB // the writing connection
 	read *sql.DB // the reading connections (query_only)
+	ckpt *sql.DB // the checkpointer's connection (writer.go)
 	w    *writer
 	lock *lockFile
 
@@ -93,7 +94,8 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 	// replaces gets them too. journal_mode is not among them: it is persistent
 	// and writes the header, which must wait until the file has been checked.
 	base := path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS)
-	sdb, err := sql.Open("sqlite", base+"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_txlock=immediate")
+	// The writing connection leaves checkpoints to the checkpointer (writer.go).
+	sdb, err := sql.Open("sqlite", base+"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -135,7 +137,15 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 		rdb.Close()
 		return nil, wrap(fmt.Errorf("open a reading connection: %w", classify(err)))
 	}
-	return &DB{path: path, sql: sdb, read: rdb, w: startWriter(sdb), lock: lock}, nil
+	cdb, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)")
+	if err != nil {
+		rdb.Close()
+		return nil, wrap(err)
+	}
+	cdb.SetMaxOpenConns(1)
+	cdb.SetConnMaxLifetime(0)
+	cdb.SetConnMaxIdleTime(0)
+	return &DB{path: path, sql: sdb, read: rdb, ckpt: cdb, w: startWriter(sdb, cdb), lock: lock}, nil
 }
 
 // Close closes the database and then releases the lock. Later calls return the
@@ -146,7 +156,7 @@ func (db *DB) Close() error {
 		// only after the last connection is gone: closing it checkpoints the
 		// WAL, and the next owner must not start before that is done.
 		db.w.stopWriter()
-		err := db.read.Close()
+		err := errors.Join(db.read.Close(), db.ckpt.Close())
 		if werr := db.sql.Close(); err == nil {
 			err = werr
 		}

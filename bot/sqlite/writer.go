@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The writer is group commit: the bot's frequent writes (questions asked,
@@ -18,6 +19,12 @@ import (
 // is stored (the per-user limit, the repeat check, a status change from an
 // expected status) is decided by the one writer, so it holds however many
 // arrive at once.
+
+// checkpointEvery is how often the checkpointer copies the WAL into the
+// database file. The writer's connection never checkpoints (SQLite would do it
+// in the commit that crosses 1,000 pages, making that batch wait for a second
+// fsync and 4 MB of writes); a connection of its own does, beside the writer.
+const checkpointEvery = time.Second
 
 // maxBatch bounds how many writes one transaction carries, so that a caller
 // at the back of a long queue still gets an answer soon.
@@ -52,16 +59,41 @@ type writer struct {
 	writes  atomic.Int64 // writes carried by them
 }
 
-// startWriter starts the writer on sdb. It runs until stopWriter, which
-// finishes the writes already handed to it.
-func startWriter(sdb *sql.DB) *writer {
+// startWriter starts the writer on sdb, and the checkpointer on cdb (another
+// connection to the same file). Both run until stopWriter, which finishes the
+// writes already handed to the writer.
+func startWriter(sdb, cdb *sql.DB) *writer {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &writer{sql: sdb, reqs: make(chan *writeReq, maxBatch), stop: cancel, stopped: make(chan struct{})}
+	checkpointed := make(chan struct{})
+	go func() { // owned by ctx: stopWriter cancels it and waits
+		defer close(checkpointed)
+		checkpoints(ctx, cdb)
+	}()
 	go func() { // owned by ctx: stopWriter cancels it and waits
 		defer close(w.stopped)
+		defer func() { <-checkpointed }()
 		w.run(ctx)
 	}()
 	return w
+}
+
+// checkpoints runs a passive checkpoint every checkpointEvery until ctx ends.
+// A passive checkpoint neither waits for the writer nor makes it wait; what it
+// cannot copy yet (frames a reader still needs) is left for the next one. Its
+// errors are not fatal: the WAL then grows until a later one succeeds, and
+// closing the database checkpoints it fully.
+func checkpoints(ctx context.Context, cdb *sql.DB) {
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = cdb.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 // stopWriter refuses new writes, commits those already queued, and returns
