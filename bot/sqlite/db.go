@@ -46,7 +46,7 @@ type DB struct {
 	path string
 	sql  *sql.DB // the writing connection
 	read *sql.DB // the reading connections (query_only)
-	ckpt *sql.DB // the checkpointer's connection (writer.go)
+	ckpt *sql.DB // the checkpointer's connection (writer.go), and Backup's: query_only refuses VACUUM INTO
 	w    *writer
 	lock *lockFile
 
@@ -201,7 +201,7 @@ func (db *DB) IntegrityCheck(ctx context.Context) error {
 // temporary file beside dst, synced, and only then given its name, so a crash
 // mid-backup never leaves a partial file called dst.
 func (db *DB) Backup(ctx context.Context, dst string) error {
-	if err := vacuumInto(ctx, db.sql, dst); err != nil {
+	if err := vacuumInto(ctx, db.ckpt, dst); err != nil {
 		return fmt.Errorf("backup database %s to %s: %w", db.path, dst, err)
 	}
 	return nil

@@ -8,6 +8,10 @@
 // The kernel drops the lock when the process exits, however it exits.
 //
 // Every commit is durable when PutReminder returns (WAL with synchronous=FULL).
+// Questions, votes and cards go through the writer (writer.go), which commits
+// the writes that arrive together in one transaction and answers each once it
+// is durable; reads run on connections of their own (WAL lets them see the last
+// commit without waiting for the next).
 // Open refuses, with an error naming the file, a file that is not a SQLite
 // database or is corrupt, a database of another application, a schema newer
 // than this build knows, and a database another bot holds; it never resets or
