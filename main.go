@@ -82,6 +82,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cmd == "questions" { // has sub-commands and flags of its own
 		return runQuestions(ctx, args, stdout, stderr)
 	}
+	if cmd == "import" { // import openreview|frab (import_cmd.go)
+		return runImport(ctx, args, stdout, stderr)
+	}
 	if cmd == "backup" { // a destination argument and flags of its own (backup_cmd.go)
 		return runBackup(ctx, args, stdout, stderr)
 	}

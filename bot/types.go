@@ -100,6 +100,8 @@ type Poster struct {
 	Abstract   string
 	PDF        string
 	Video      string
+	Forum      string // the paper's discussion page (OpenReview), optional
+	Format     string // oral, spotlight or poster, as the venue decided; optional
 	Line       int
 }
 

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"workshopbot/bot"
+)
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestImportOpenReviewFrom: a saved v2 response becomes a valid posters.csv for
+// the bundled schedule, spread over its two poster sessions.
+func TestImportOpenReviewFrom(t *testing.T) {
+	code, out, errs := runCmd(t, "import", "openreview", "--venue", "NeurIPS.cc/2021/Workshop/DLDE", "--from", "bot/openreview/testdata/v2_page1.json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	posters, err := bot.ParsePosters("stdout", []byte(out), mustSchedule(t, "schedule.yaml"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(posters) != 2 || posters[0].ID != "p3" || posters[0].Session != 1 || posters[1].ID != "p12" || posters[1].Session != 2 ||
+		posters[0].Format != "spotlight" || posters[1].Forum != "https://openreview.net/forum?id=Qm7RtY2wZc" {
+		t.Errorf("posters = %+v", posters)
+	}
+	if !strings.Contains(errs, "2 accepted papers") {
+		t.Errorf("stderr = %q", errs)
+	}
+}
+
+func mustSchedule(t *testing.T, path string) *bot.Schedule {
+	t.Helper()
+	s, err := bot.LoadSchedule(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestImportOpenReviewMerge: --merge against the live path (a local server in
+// place of api2.openreview.net) updates the file in place, keeps a backup,
+// puts new papers in --session and reports what changed.
+func TestImportOpenReviewMerge(t *testing.T) {
+	p1, _ := os.ReadFile("bot/openreview/testdata/v2_page1.json")
+	p2, _ := os.ReadFile("bot/openreview/testdata/v2_page2.json")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("offset") == "0" {
+			w.Write(p1)
+			return
+		}
+		w.Write(p2)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	posters := filepath.Join(dir, "posters.csv")
+	old := "id,session,title,authors,presenters,abstract,pdf,video\n" +
+		"p3,1,Old title,B. Chamberlain,ben.c,,,https://example.org/v.mp4\n" +
+		"p40,1,Gone since,Someone,,,,\n"
+	if err := os.WriteFile(posters, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCmd(t, "import", "openreview", "--venue", "NeurIPS.cc/2021/Workshop/DLDE", "--api-v2", srv.URL, "--api", "v2",
+		"--merge", posters, "--session", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, s := range []string{"2 added, 1 updated, 1 no longer accepted, 0 unchanged", "added   p12 (session 2)", "added   p27 (session 2)",
+		"updated p3: title, authors, abstract, pdf, forum, format", "no longer accepted: p40", "posters.csv.bak"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("summary lacks %q:\n%s", s, out)
+		}
+	}
+	if b, _ := os.ReadFile(posters + ".bak"); string(b) != old {
+		t.Errorf("backup = %q, want the old file", b)
+	}
+	got, err := bot.LoadPosters(posters, mustSchedule(t, "schedule.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || got[0].Title != "GRAND: Graph Neural Diffusion" || got[0].Presenters[0] != "ben.c" || got[0].Video != "https://example.org/v.mp4" || got[1].ID != "p40" {
+		t.Errorf("merged = %+v", got)
+	}
+}
+
+func TestImportOpenReviewErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "boom", http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	code, _, errs := runCmd(t, "import", "openreview", "--venue", "NeurIPS.cc/2021/Workshop/DLDE", "--api-v2", srv.URL, "--api", "v2")
+	if code != 1 || !strings.Contains(errs, srv.URL+"/notes?") || !strings.Contains(errs, "502 Bad Gateway") {
+		t.Errorf("exit %d, stderr %q; want 1, the URL and the status", code, errs)
+	}
+	if code, _, errs := runCmd(t, "import", "openreview", "--from", "x.json"); code != 2 || !strings.Contains(errs, "--venue is required") {
+		t.Errorf("no venue: exit %d, %q", code, errs)
+	}
+}
