@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/frab"
 	"workshopbot/bot/openreview"
 )
 
@@ -183,6 +185,70 @@ func writeFileAtomic(path string, data []byte) error {
 }
 
 func runImportFrab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "workshopbot import frab: not yet")
-	return 1
+	fs := flag.NewFlagSet("workshopbot import frab", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tz := fs.String("timezone", "", "the conference's IANA time zone, when the file names none (or a wrong one)")
+	kindsPath := fs.String("kinds", "", "a YAML file mapping event types or tracks to session kinds (like \"Keynote: invited\"), ahead of the guesses")
+	timeout := fs.Duration("timeout", 30*time.Second, "give up on fetching a URL after this long")
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if len(rest) != 1 {
+		fmt.Fprintf(stderr, "usage: workshopbot import frab FILE|URL [--timezone ZONE] [--kinds FILE] > schedule.yaml\n")
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "workshopbot import frab: "+format+"\n", a...)
+		return 1
+	}
+	src := rest[0]
+	var opts frab.Options
+	opts.TimeZone = *tz
+	if *kindsPath != "" {
+		data, err := os.ReadFile(*kindsPath)
+		if err != nil {
+			return fail("--kinds: %v", err)
+		}
+		if opts.Kinds, err = frab.ParseKinds(*kindsPath, data); err != nil {
+			return fail("--kinds: %v", err)
+		}
+	}
+	var data []byte
+	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
+		data, err = frab.Fetch(ctx, &http.Client{Timeout: *timeout}, src)
+	} else {
+		data, err = os.ReadFile(src)
+	}
+	if err != nil {
+		return fail("%v", err)
+	}
+	conf, err := frab.Parse(data)
+	if err != nil {
+		return fail("%s: %v", src, err)
+	}
+	prog, err := frab.Import(conf, opts)
+	if err != nil {
+		return fail("%s: %v", src, err)
+	}
+	out := prog.WriteYAML(src)
+	// What check would say, now rather than at the first start.
+	if _, err := bot.ParseSchedule("schedule.yaml", out); err != nil {
+		return fail("%s: the program it makes is not valid (please report this): %v", src, err)
+	}
+	if _, err := stdout.Write(out); err != nil {
+		return fail("write: %v", err)
+	}
+	for _, w := range prog.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	fmt.Fprintf(stderr, "%d sessions", len(prog.Sessions))
+	if len(prog.Rooms) > 0 {
+		fmt.Fprintf(stderr, " in %d rooms", len(prog.Rooms))
+	}
+	fmt.Fprintf(stderr, " from %s\n", src)
+	return 0
 }

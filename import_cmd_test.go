@@ -107,3 +107,41 @@ func TestImportOpenReviewErrors(t *testing.T) {
 		t.Errorf("no venue: exit %d, %q", code, errs)
 	}
 }
+
+// TestImportFrab: `import frab URL` writes a schedule.yaml that check accepts;
+// a failing URL is named with its status.
+func TestImportFrab(t *testing.T) {
+	page, err := os.ReadFile("bot/frab/testdata/pretalx.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/schedule.json" {
+			w.Write(page)
+			return
+		}
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	code, out, errs := runCmd(t, "import", "frab", srv.URL+"/schedule.json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	dir := t.TempDir()
+	sched := filepath.Join(dir, "schedule.yaml")
+	if err := os.WriteFile(sched, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, check, errs := runCmd(t, "check", "--schedule", sched, "--posters", "")
+	if code != 0 || !strings.Contains(check, "Sessions: 5") || !strings.Contains(check, "Learning to integrate") {
+		t.Errorf("check: exit %d\n%s\n%s", code, check, errs)
+	}
+	if code, _, errs := runCmd(t, "import", "frab", srv.URL+"/gone.json"); code != 1 || !strings.Contains(errs, srv.URL+"/gone.json") || !strings.Contains(errs, "500") {
+		t.Errorf("500: exit %d, %q", code, errs)
+	}
+	kinds := filepath.Join(dir, "kinds.yaml")
+	os.WriteFile(kinds, []byte("Keynote: panel\n"), 0o644)
+	if code, out, errs := runCmd(t, "import", "frab", "bot/frab/testdata/pretalx.json", "--kinds", kinds); code != 0 || !strings.Contains(out, "kind: panel") {
+		t.Errorf("--kinds: exit %d, %s", code, errs)
+	}
+}
