@@ -145,3 +145,33 @@ func TestImportFrab(t *testing.T) {
 		t.Errorf("--kinds: exit %d, %s", code, errs)
 	}
 }
+
+// TestExportFrabCommand: `export frab` writes the bundled program as frab
+// JSON that `import frab` reads back into the same sessions.
+func TestExportFrabCommand(t *testing.T) {
+	code, out, errs := runCmd(t, "export", "frab")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "schedule.json")
+	os.WriteFile(path, []byte(out), 0o644)
+	code, yaml, errs := runCmd(t, "import", "frab", path)
+	if code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errs)
+	}
+	back, err := bot.ParseSchedule("schedule.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig := mustSchedule(t, "schedule.yaml")
+	if len(back.Sessions) != len(orig.Sessions) {
+		t.Fatalf("%d sessions back, want %d", len(back.Sessions), len(orig.Sessions))
+	}
+	for i, s := range back.Sessions {
+		o := orig.Sessions[i]
+		if s.ID != o.ID || !s.Start.Equal(o.Start) || !s.End.Equal(o.End) || s.Kind != o.Kind || s.Title != o.Title {
+			t.Errorf("session %d: %s %s %s %q, want %s %s %s %q", i, s.ID, s.Start, s.Kind, s.Title, o.ID, o.Start, o.Kind, o.Title)
+		}
+	}
+}

@@ -282,6 +282,9 @@ func (e Event) Instant(loc *time.Location) (time.Time, error) {
 		}
 		return t.In(loc), nil
 	}
+	if t, err := time.Parse(time.RFC3339, e.Start); err == nil {
+		return t.In(loc), nil // the c3voc schema's start, a date-time
+	}
 	m := clockRE.FindStringSubmatch(e.Start)
 	day, err := time.ParseInLocation("2006-01-02", e.DayDate, loc)
 	if m == nil || err != nil {
