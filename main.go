@@ -6,6 +6,9 @@
 //	go run . check           validate schedule.yaml and posters.csv, print the program
 //	go run . questions export   the panel questions as CSV, after the event
 //	go run . backup DEST     copy the database, also while the bot runs
+//	go run . import openreview --venue ID   accepted papers to posters.csv
+//	go run . import frab FILE|URL           a pretalx/frab program to schedule.yaml
+//	go run . export frab                    the program as frab JSON
 //	DISCORD_TOKEN=... go run .   run it on Discord
 package main
 
@@ -63,7 +66,10 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, []strin
 			"       workshopbot check [flags]    validate the files and print the program\n"+
 			"       workshopbot ics [flags]      write the program as an iCalendar file (.ics) to stdout\n"+
 			"       workshopbot questions export [--session ID] [--db PATH]   the panel questions as CSV\n"+
-			"       workshopbot backup [--db PATH] DEST   copy the database, also while the bot runs\n\nflags:\n")
+			"       workshopbot backup [--db PATH] DEST   copy the database, also while the bot runs\n"+
+			"       workshopbot import openreview --venue ID [--merge posters.csv]   accepted papers to posters.csv\n"+
+			"       workshopbot import frab FILE|URL > schedule.yaml   the program from pretalx or any frab source\n"+
+			"       workshopbot export frab > schedule.json   the program as frab JSON for schedule apps\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -81,6 +87,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	if cmd == "questions" { // has sub-commands and flags of its own
 		return runQuestions(ctx, args, stdout, stderr)
+	}
+	if cmd == "import" { // import openreview|frab (import_cmd.go)
+		return runImport(ctx, args, stdout, stderr)
+	}
+	if cmd == "export" { // export frab (export_cmd.go)
+		return runExport(args, stdout, stderr)
 	}
 	if cmd == "backup" { // a destination argument and flags of its own (backup_cmd.go)
 		return runBackup(ctx, args, stdout, stderr)

@@ -28,9 +28,13 @@ const (
 
 // The columns of posters.csv, in the order error messages list them.
 var (
-	posterColumns         = []string{"id", "session", "title", "authors", "presenters", "abstract", "pdf", "video"}
+	posterColumns         = []string{"id", "session", "title", "authors", "presenters", "abstract", "pdf", "video", "forum", "format"}
 	requiredPosterColumns = []string{"id", "session", "title"}
 )
+
+// PosterFormats are the values of posters.csv's format column: how the venue
+// decided a paper is presented (OpenReview's venue text).
+var PosterFormats = []string{"oral", "spotlight", "poster"}
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
@@ -189,6 +193,13 @@ func (p *posterParser) row(rec []string, line int) (Poster, bool) {
 			poster.PDF = p.url(v, line, "pdf")
 		case "video":
 			poster.Video = p.url(v, line, "video")
+		case "forum":
+			poster.Forum = p.url(v, line, "forum")
+		case "format":
+			if v != "" && !slices.Contains(PosterFormats, v) {
+				p.errorf(line, "format", "%q is not a format; want oral, spotlight, poster or nothing", v)
+			}
+			poster.Format = v
 		}
 	}
 	return poster, len(p.errs) == n

@@ -48,12 +48,12 @@ var DefaultLeads = []time.Duration{15 * time.Minute, 0}
 
 // The keys each block of schedule.yaml accepts, in the order error messages list them.
 var (
-	topKeys       = []string{"workshop", "discord", "reminders", "questions", "sessions"}
+	topKeys       = []string{"workshop", "discord", "reminders", "questions", "rooms", "sessions"}
 	workshopKeys  = []string{"name", "short_name", "timezone", "date", "links"}
 	discordKeys   = []string{"guild", "announcements", "panel_questions", "moderators_channel", "moderators_role", "reminder_role", "poster_category", "events"}
 	reminderKeys  = []string{"leads", "reload", "catch_up"}
 	questionsKeys = []string{"moderated", "per_ten_minutes"}
-	sessionKeys   = []string{"id", "start", "end", "kind", "title", "speakers", "links", "poster_session", "recording"}
+	sessionKeys   = []string{"id", "start", "end", "kind", "title", "speakers", "links", "poster_session", "recording", "room"}
 )
 
 // LoadSchedule reads and parses the schedule file at path.
@@ -87,10 +87,15 @@ func (s *Schedule) Session(id string) (Session, bool) {
 }
 
 // Link returns the URL named name for sess: the session's own link if it has
-// one, else the workshop-wide one.
+// one, else its room's, else the workshop-wide one.
 func (s *Schedule) Link(sess Session, name string) (string, bool) {
 	if u, ok := findLink(sess.Links, name); ok {
 		return u, true
+	}
+	if r, ok := s.Room(sess.Room); ok && sess.Room != "" {
+		if u, ok := findLink(r.Links, name); ok {
+			return u, true
+		}
 	}
 	return findLink(s.Workshop.Links, name)
 }
@@ -445,8 +450,12 @@ func (d *yamlDecoder) schedule(root *yaml.Node) *Schedule {
 	if e, ok := m["questions"]; ok {
 		d.questions(e.value, &s.Questions)
 	}
+	if e, ok := m["rooms"]; ok {
+		s.Rooms = d.rooms(e.value)
+	}
 	if e, ok := m["sessions"]; ok {
 		s.Sessions = d.sessions(e.value, day, dayOK)
+		d.checkRooms(s.Rooms, s.Sessions)
 	} else {
 		d.errorf(root, "sessions", "missing; add a sessions: list with at least one session")
 	}
@@ -729,6 +738,9 @@ func (d *yamlDecoder) session(n *yaml.Node, path string, day time.Time) parsedSe
 	}
 	if e, ok := m["recording"]; ok {
 		p.Recording = d.url(e.value, path+".recording")
+	}
+	if e, ok := m["room"]; ok {
+		p.Room, _ = d.text(e.value, path+".room")
 	}
 	e, given := m["poster_session"]
 	switch {

@@ -77,7 +77,8 @@ type Session struct {
 	Links         []Link
 	PosterSession int // the poster session number, for Kind == KindPosters
 	Recording     string
-	Line          int // line of the session in schedule.yaml, for messages
+	Room          string // where it happens, when the program has several rooms; "" for one
+	Line          int    // line of the session in schedule.yaml, for messages
 }
 
 // Schedule is a whole validated schedule.yaml.
@@ -87,6 +88,7 @@ type Schedule struct {
 	Discord   DiscordConfig
 	Reminders ReminderConfig
 	Questions QuestionsConfig
+	Rooms     []Room    // empty for a single-room program
 	Sessions  []Session // sorted by Start, then by file order
 }
 
@@ -100,6 +102,8 @@ type Poster struct {
 	Abstract   string
 	PDF        string
 	Video      string
+	Forum      string // the paper's discussion page (OpenReview), optional
+	Format     string // oral, spotlight or poster, as the venue decided; optional
 	Line       int
 }
 
