@@ -6,6 +6,7 @@
 //	go run . check           validate schedule.yaml and posters.csv, print the program
 //	go run . questions export   the panel questions as CSV, after the event
 //	go run . backup DEST     copy the database, also while the bot runs
+//	go run . report > report.html   the day in figures and charts, also while the bot runs
 //	DISCORD_TOKEN=... go run .   run it on Discord
 package main
 
@@ -63,7 +64,8 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, []strin
 			"       workshopbot check [flags]    validate the files and print the program\n"+
 			"       workshopbot ics [flags]      write the program as an iCalendar file (.ics) to stdout\n"+
 			"       workshopbot questions export [--session ID] [--db PATH]   the panel questions as CSV\n"+
-			"       workshopbot backup [--db PATH] DEST   copy the database, also while the bot runs\n\nflags:\n")
+			"       workshopbot backup [--db PATH] DEST   copy the database, also while the bot runs\n"+
+			"       workshopbot report [--db PATH] [--format html|json|csv] > report.html   the day in figures and charts\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -84,6 +86,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	if cmd == "backup" { // a destination argument and flags of its own (backup_cmd.go)
 		return runBackup(ctx, args, stdout, stderr)
+	}
+	if cmd == "report" { // flags of its own (report_cmd.go)
+		return runReport(ctx, args, stdout, stderr)
 	}
 	o, rest, err := parseFlags("workshopbot "+cmd, args, stderr)
 	if err != nil {
@@ -108,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return 0
 	}
-	fmt.Fprintf(stderr, "workshopbot: unknown command %q (want check, ics, questions export, backup, or no command to run the bot)\n", cmd)
+	fmt.Fprintf(stderr, "workshopbot: unknown command %q (want check, ics, questions export, backup, report, or no command to run the bot)\n", cmd)
 	return 2
 }
 
