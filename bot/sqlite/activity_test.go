@@ -136,4 +136,6 @@ func TestActivityOfAnOlderDatabase(t *testing.T) {
 	}
 }
 
-func containsActivity(sql string) bool { return strings.Contains(sql, "CREATE TABLE activity_messages") }
+func containsActivity(sql string) bool {
+	return strings.Contains(sql, "CREATE TABLE activity_messages")
+}
