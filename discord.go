@@ -39,6 +39,8 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 		// The dashboard's /metrics counts REST answers and gateway reconnects.
 		OnREST:    metrics.ObserveREST,
 		OnConnect: metrics.ObserveConnect,
+		// Joins, leaves and messages are counted for the figures (counts only).
+		OnActivity: func(a bot.Activity) { b.Record(a) },
 	})
 	if err != nil {
 		return err

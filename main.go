@@ -9,6 +9,7 @@
 //	go run . import openreview --venue ID   accepted papers to posters.csv
 //	go run . import frab FILE|URL           a pretalx/frab program to schedule.yaml
 //	go run . export frab                    the program as frab JSON
+//	go run . report > report.html   the day in figures and charts, also while the bot runs
 //	DISCORD_TOKEN=... go run .   run it on Discord
 package main
 
@@ -69,7 +70,8 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, []strin
 			"       workshopbot backup [--db PATH] DEST   copy the database, also while the bot runs\n"+
 			"       workshopbot import openreview --venue ID [--merge posters.csv]   accepted papers to posters.csv\n"+
 			"       workshopbot import frab FILE|URL > schedule.yaml   the program from pretalx or any frab source\n"+
-			"       workshopbot export frab > schedule.json   the program as frab JSON for schedule apps\n\nflags:\n")
+			"       workshopbot export frab > schedule.json   the program as frab JSON for schedule apps\n"+
+			"       workshopbot report [--db PATH] [--format html|json|csv] > report.html   the day in figures and charts\n\nflags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -97,6 +99,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cmd == "backup" { // a destination argument and flags of its own (backup_cmd.go)
 		return runBackup(ctx, args, stdout, stderr)
 	}
+	if cmd == "report" { // flags of its own (report_cmd.go)
+		return runReport(ctx, args, stdout, stderr)
+	}
 	o, rest, err := parseFlags("workshopbot "+cmd, args, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -120,7 +125,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return 0
 	}
-	fmt.Fprintf(stderr, "workshopbot: unknown command %q (want check, ics, questions export, backup, or no command to run the bot)\n", cmd)
+	fmt.Fprintf(stderr, "workshopbot: unknown command %q (want check, ics, questions export, backup, report, or no command to run the bot)\n", cmd)
 	return 2
 }
 

@@ -61,6 +61,8 @@ type Bot struct {
 	announced *Program // the program whose changes were last announced (changes.go)
 
 	subs subscribers // told of every change the dashboard shows (notify.go)
+
+	activity activityCounter // counts for the figures, not yet in the store (activity.go)
 }
 
 // New returns a Bot ready to Run.
@@ -157,6 +159,7 @@ func (b *Bot) Run(ctx context.Context, opt RunOptions) error {
 		defer stopEvents()
 	}
 	defer b.startPosters(ctx)()
+	defer b.startActivity(ctx)()
 	for {
 		next, err := b.Step(ctx)
 		if err != nil {

@@ -28,8 +28,13 @@ const Permissions int64 = discordgo.PermissionViewChannel |
 
 // Intents are the gateway intents the transport identifies with. GuildMembers is
 // privileged: enable "Server Members Intent" for the application in the developer
-// portal, or Discord closes the gateway with code 4014.
-const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMembers
+// portal, or Discord closes the gateway with code 4014. It brings member joins
+// and leaves (GUILD_MEMBER_ADD, GUILD_MEMBER_REMOVE). GuildMessages brings
+// MESSAGE_CREATE, which the figures count; it is not privileged, and without the
+// privileged MESSAGE_CONTENT intent, which the bot does not ask for, Discord
+// leaves the messages' content out: the bot counts messages without reading
+// them (https://discord.com/developers/docs/topics/gateway#message-content-intent).
+const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMembers | discordgo.IntentGuildMessages
 
 // channelNeeds is what the bot must be able to do in every channel it posts to.
 const channelNeeds int64 = discordgo.PermissionViewChannel |

@@ -403,7 +403,11 @@ func (t *Transport) PinnedCard(ctx context.Context, channelID string) (string, [
 // rights when they join). It runs in the gateway's reader: the callback must
 // be quick, and is.
 func (t *Transport) onMemberAdd(_ *discordgo.Session, e *discordgo.GuildMemberAdd) {
-	if e.Member == nil || e.User == nil || e.GuildID != t.guildID || t.cfg.OnMemberJoin == nil {
+	if e.Member == nil || e.User == nil || e.GuildID != t.guildID {
+		return
+	}
+	t.activity(bot.Activity{Kind: bot.ActivityJoin})
+	if t.cfg.OnMemberJoin == nil {
 		return
 	}
 	t.log.Info("member joined", "user", e.User.ID, "name", e.User.Username)

@@ -39,6 +39,11 @@ type Config struct {
 	// OnConnect, if set, is told of every gateway connection, the first and each
 	// reconnection; it runs in the gateway's reader and must be quick.
 	OnConnect func()
+	// OnActivity, if set, is told of what the figures count: the member count at
+	// each GUILD_CREATE, joins, leaves, and messages people (not bots) post,
+	// with the channel as a logical name where it is one. It runs in the
+	// gateway's reader and must be quick.
+	OnActivity func(a bot.Activity)
 }
 
 // Transport is a connection to one Discord guild. It implements bot.Transport.
@@ -153,6 +158,8 @@ func New(cfg Config) (*Transport, error) {
 	s.AddHandler(t.onResumed)
 	s.AddHandler(t.onInteraction)
 	s.AddHandler(t.onMemberAdd)
+	s.AddHandler(t.onMemberRemove)
+	s.AddHandler(t.onMessageCreate)
 	t.session = s
 	return t, nil
 }
@@ -350,8 +357,43 @@ func (t *Transport) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate
 		t.roleNames[r.ID] = r.Name
 	}
 	t.state.Unlock()
-	t.log.Info("guild available", "name", g.Name, "channels", len(g.Channels), "roles", len(g.Roles))
+	t.log.Info("guild available", "name", g.Name, "channels", len(g.Channels), "roles", len(g.Roles), "members", g.MemberCount)
 	t.readyOnce.Do(func() { close(t.guildReady) })
+	t.activity(bot.Activity{Kind: bot.ActivityMembers, Members: g.MemberCount})
+}
+
+// activity hands a to Config.OnActivity, if set.
+func (t *Transport) activity(a bot.Activity) {
+	if t.cfg.OnActivity != nil {
+		t.cfg.OnActivity(a)
+	}
+}
+
+// onMemberRemove counts a member who left the guild (or was kicked or banned).
+func (t *Transport) onMemberRemove(_ *discordgo.Session, e *discordgo.GuildMemberRemove) {
+	if e.Member == nil || e.GuildID != t.guildID {
+		return
+	}
+	t.activity(bot.Activity{Kind: bot.ActivityLeave})
+}
+
+// onMessageCreate counts a message someone posted in the guild. The bot's own
+// posts and other bots' are not counted, and the content is never looked at
+// (without MESSAGE_CONTENT Discord sends none).
+func (t *Transport) onMessageCreate(_ *discordgo.Session, m *discordgo.MessageCreate) {
+	if m.Message == nil || m.GuildID != t.guildID || m.Author == nil || m.Author.Bot || m.WebhookID != "" {
+		return
+	}
+	channel := m.ChannelID
+	t.state.RLock()
+	for name, ch := range t.channels {
+		if ch != nil && ch.ID == m.ChannelID {
+			channel = name
+			break
+		}
+	}
+	t.state.RUnlock()
+	t.activity(bot.Activity{Kind: bot.ActivityMessage, Channel: channel})
 }
 
 func (t *Transport) onRoleCreate(_ *discordgo.Session, e *discordgo.GuildRoleCreate) {

@@ -28,9 +28,24 @@ func BackupFile(ctx context.Context, src, dst string) (err error) {
 		}
 		return wrap(err)
 	}
-	abs, err := filepath.Abs(src)
+	sdb, err := openRO(ctx, src)
 	if err != nil {
 		return wrap(err)
+	}
+	defer sdb.Close()
+	if err := vacuumInto(ctx, sdb, dst); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// openRO opens the existing database file path read-only (SQLite's mode=ro),
+// without the lock and without migrating anything, and checks that it is a
+// workshopbot database. WAL mode lets it read beside a running bot's writes.
+func openRO(ctx context.Context, path string) (_ *sql.DB, err error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
 	}
 	// A "file:" URI, so that SQLite itself reads mode=ro (the driver would drop
 	// it from a plain name). The path is escaped, so '?' and '#' in it are safe.
@@ -38,24 +53,25 @@ func BackupFile(ctx context.Context, src, dst string) (err error) {
 		fmt.Sprintf("&_pragma=busy_timeout(%d)", backupBusyMS)
 	sdb, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return wrap(err)
+		return nil, err
 	}
-	defer sdb.Close()
+	defer func() {
+		if err != nil {
+			sdb.Close()
+		}
+	}()
 	sdb.SetMaxOpenConns(1)
 	if err := check(ctx, sdb, "quick_check"); err != nil {
-		return wrap(classify(err))
+		return nil, classify(err)
 	}
 	var appID int64
 	if err := sdb.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
-		return wrap(classify(err))
+		return nil, classify(err)
 	}
 	if appID != applicationID {
-		return wrap(fmt.Errorf("%w (application_id %#x); check the path", ErrForeign, appID))
+		return nil, fmt.Errorf("%w (application_id %#x); check the path", ErrForeign, appID)
 	}
-	if err := vacuumInto(ctx, sdb, dst); err != nil {
-		return wrap(err)
-	}
-	return nil
+	return sdb, nil
 }
 
 // backupBusyMS bounds how long the backup waits for a lock: only a checkpoint or

@@ -155,8 +155,13 @@ func (db *DB) Close() error {
 		// Writes handed to the writer are committed first. Release the lock
 		// only after the last connection is gone: closing it checkpoints the
 		// WAL, and the next owner must not start before that is done.
-		db.w.stopWriter()
-		err := errors.Join(db.read.Close(), db.ckpt.Close())
+		// A read-only copy (OpenReadOnly) has neither a writer nor a
+		// connection of its own for reads or checkpoints.
+		var err error
+		if db.w != nil {
+			db.w.stopWriter()
+			err = errors.Join(db.read.Close(), db.ckpt.Close())
+		}
 		if werr := db.sql.Close(); err == nil {
 			err = werr
 		}

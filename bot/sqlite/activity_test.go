@@ -1,0 +1,141 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"workshopbot/bot"
+)
+
+func TestActivitySumsAcrossFlushesAndRestarts(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "workshopbot.db")
+	w := func(m int) time.Time { return time.Date(2026, 6, 12, 9, m, 0, 0, time.UTC) }
+	db := openT(t, path)
+	add := func(db *DB, c bot.ActivityCounts) {
+		t.Helper()
+		if err := db.AddActivity(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(db, bot.ActivityCounts{
+		Messages: []bot.MessageCount{{Channel: "announcements", Bucket: w(0), Messages: 2}, {Channel: "123", Bucket: w(0), Messages: 1}},
+		Members:  []bot.MemberCount{{Bucket: w(0), Joins: 2, Members: 102, Known: true}},
+	})
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openT(t, path) // a restart
+	add(db, bot.ActivityCounts{
+		Messages: []bot.MessageCount{{Channel: "announcements", Bucket: w(0), Messages: 3}, {Channel: "announcements", Bucket: w(10), Messages: 1}},
+		// The same window again, after a restart, before the count is known.
+		Members: []bot.MemberCount{{Bucket: w(0), Joins: 1}, {Bucket: w(10), Leaves: 1, Members: 101, Known: true}},
+	})
+	got, err := db.Activity(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bot.ActivityCounts{
+		Messages: []bot.MessageCount{
+			{Channel: "123", Bucket: w(0), Messages: 1},
+			{Channel: "announcements", Bucket: w(0), Messages: 5},
+			{Channel: "announcements", Bucket: w(10), Messages: 1},
+		},
+		Members: []bot.MemberCount{{Bucket: w(0), Joins: 3, Members: 102, Known: true}, {Bucket: w(10), Leaves: 1, Members: 101, Known: true}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Activity:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestOpenReadOnlyBesideTheBot: the report reads a database a bot has open
+// (and locked), sees its last commit, and cannot write.
+func TestOpenReadOnlyBesideTheBot(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "workshopbot.db")
+	db := openT(t, path)
+	if err := db.PutReminder(ctx, rec("talk", 0, 0, bot.StatusSent)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+	ro, err := OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	recs, err := ro.Reminders(ctx)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("Reminders read-only: %v %v", recs, err)
+	}
+	if err := ro.PutReminder(ctx, rec("talk", time.Minute, 0, bot.StatusSent)); err == nil {
+		t.Error("PutReminder on a read-only database: no error")
+	}
+	// The bot goes on writing, and the reader sees it.
+	if err := db.PutReminder(ctx, rec("talk", 5*time.Minute, 0, bot.StatusSent)); err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := ro.Reminders(ctx); err != nil || len(recs) != 2 {
+		t.Errorf("after the bot's write: %d records, %v", len(recs), err)
+	}
+}
+
+func TestOpenReadOnlyRefusals(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if _, err := OpenReadOnly(ctx, filepath.Join(dir, "missing.db")); err == nil {
+		t.Error("a missing file: no error")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Error("OpenReadOnly created the missing file")
+	}
+	junk := filepath.Join(dir, "junk.db")
+	if err := os.WriteFile(junk, []byte("not a database at all, but long enough to look like a header..................................................................................."), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenReadOnly(ctx, junk); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("junk: %v, want ErrCorrupt", err)
+	}
+}
+
+// TestActivityOfAnOlderDatabase: a database from before the counts (a backup
+// of an earlier version) reads as having none.
+func TestActivityOfAnOlderDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	migs, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old []migration
+	for _, m := range migs {
+		if m.sql != "" && !containsActivity(m.sql) {
+			old = append(old, m)
+		}
+	}
+	db, err := open(ctx, path, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	ro, err := OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	c, err := ro.Activity(ctx)
+	if err != nil || len(c.Messages)+len(c.Members) != 0 {
+		t.Errorf("Activity of an old database: %+v, %v", c, err)
+	}
+}
+
+func containsActivity(sql string) bool {
+	return strings.Contains(sql, "CREATE TABLE activity_messages")
+}
