@@ -424,7 +424,7 @@ func (b *Bot) announce(ctx context.Context, prog *Program) error {
 		if err != nil {
 			b.log.Error("stored program unreadable; changes since it are not announced", "err", err)
 		} else {
-			changes = Diff(old, prog)
+			changes = notOver(Diff(old, prog), b.clock.Now())
 		}
 	}
 	if err := st.PutAnnouncedProgram(ctx, snap); err != nil {
@@ -456,6 +456,14 @@ func (b *Bot) announce(ctx context.Context, prog *Program) error {
 		b.log.Info("change notice posted", "changes", len(changes), "part", i+1, "parts", len(pages), "channel", posted.ChannelID, "message", posted.MessageID)
 	}
 	return nil
+}
+
+// notOver drops the moves of sessions already over at now: no attendee can
+// act on them.
+func notOver(changes []Change, now time.Time) []Change {
+	return slices.DeleteFunc(changes, func(c Change) bool {
+		return c.Kind == ChangeMoved && !c.New.End.After(now)
+	})
 }
 
 func (b *Bot) setAnnounced(p *Program) {

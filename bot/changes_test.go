@@ -236,3 +236,40 @@ func TestChangeNoticeSplitsLongNotices(t *testing.T) {
 		}
 	}
 }
+
+// TestMoveOfAFinishedSessionNotAnnounced: a session moved after it is over
+// (the file corrected in the afternoon) makes no notice; a move of one still
+// to come does.
+func TestMoveOfAFinishedSessionNotAnnounced(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		edit func(s *Schedule)
+		want int
+	}{
+		{"over", func(s *Schedule) { s.Sessions[0].Start = at(7, 10) }, 0},
+		{"still to come", func(s *Schedule) { s.Sessions[2].Start = at(8, 10) }, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, tr := &announceStore{memStore: newMemStore()}, &recorder{}
+			b := newTestBot(t, bottest.NewClock(at(7, 50)), st, tr)
+			if _, err := b.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+			b.SetProgram(program(tt.edit))
+			if _, err := b.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var notices []Message
+			for _, m := range tr.channel(ChannelAnnouncements) {
+				if strings.Contains(m.Content, "Program update") {
+					notices = append(notices, m)
+				}
+			}
+			if len(notices) != tt.want {
+				t.Errorf("notices %+v, want %d", notices, tt.want)
+			}
+		})
+	}
+}
