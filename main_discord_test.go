@@ -139,6 +139,20 @@ func announcements(fake *discordtest.Server) []discordtest.Message {
 	return fake.Messages(ch.ID)
 }
 
+// announcedReminders is announcements with bundled reminders (sessions due
+// together share a message, a blank line between them) split one per session.
+func announcedReminders(fake *discordtest.Server) []discordtest.Message {
+	var out []discordtest.Message
+	for _, m := range announcements(fake) {
+		for _, part := range strings.Split(m.Content, "\n\n") {
+			p := m
+			p.Content = part
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // expectedReminder is a reminder a generated schedule implies.
 type expectedReminder struct {
 	session, title string
@@ -244,9 +258,9 @@ func TestDiscordRemindersThroughFaults(t *testing.T) {
 	waitFor(t, 40*time.Second, "first reminder", func() bool { return len(announcements(fake)) >= 1 })
 	fake.Fail(discordtest.Fault{Route: route, Status: 502, Count: 2})
 	fake.Fail(discordtest.Fault{Route: route, Status: 502, AfterCommit: true, Count: 1})
-	waitFor(t, 40*time.Second, "every reminder", func() bool { return len(announcements(fake)) >= len(want) })
+	waitFor(t, 40*time.Second, "every reminder", func() bool { return len(announcedReminders(fake)) >= len(want) })
 	time.Sleep(time.Second)
-	msgs := announcements(fake)
+	msgs := announcedReminders(fake)
 	for _, r := range want {
 		if n := len(matchReminder(msgs, r)); n != 1 {
 			t.Errorf("%s/%s: %d messages, want exactly 1", r.session, r.lead, n)
@@ -344,9 +358,9 @@ func TestDiscordKilledAndRestarted(t *testing.T) {
 		_ = second.Process.Signal(syscall.SIGTERM)
 		_ = second.Wait()
 	}()
-	waitFor(t, 40*time.Second, "every reminder", func() bool { return len(announcements(fake)) >= len(want) })
+	waitFor(t, 40*time.Second, "every reminder", func() bool { return len(announcedReminders(fake)) >= len(want) })
 	time.Sleep(time.Second)
-	msgs := announcements(fake)
+	msgs := announcedReminders(fake)
 	downDue := 0
 	for _, r := range want {
 		if n := len(matchReminder(msgs, r)); n != 1 {
