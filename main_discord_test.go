@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"workshopbot/bot"
 	"workshopbot/bot/discord/discordtest"
 )
 
@@ -138,6 +139,20 @@ func announcements(fake *discordtest.Server) []discordtest.Message {
 	return fake.Messages(ch.ID)
 }
 
+// announcedReminders is announcements with bundled reminders (sessions due
+// together share a message, a blank line between them) split one per session.
+func announcedReminders(fake *discordtest.Server) []discordtest.Message {
+	var out []discordtest.Message
+	for _, m := range announcements(fake) {
+		for _, part := range strings.Split(m.Content, "\n\n") {
+			p := m
+			p.Content = part
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // expectedReminder is a reminder a generated schedule implies.
 type expectedReminder struct {
 	session, title string
@@ -243,9 +258,9 @@ func TestDiscordRemindersThroughFaults(t *testing.T) {
 	waitFor(t, 40*time.Second, "first reminder", func() bool { return len(announcements(fake)) >= 1 })
 	fake.Fail(discordtest.Fault{Route: route, Status: 502, Count: 2})
 	fake.Fail(discordtest.Fault{Route: route, Status: 502, AfterCommit: true, Count: 1})
-	waitFor(t, 40*time.Second, "every reminder", func() bool { return len(announcements(fake)) >= len(want) })
+	waitFor(t, 40*time.Second, "every reminder", func() bool { return len(announcedReminders(fake)) >= len(want) })
 	time.Sleep(time.Second)
-	msgs := announcements(fake)
+	msgs := announcedReminders(fake)
 	for _, r := range want {
 		if n := len(matchReminder(msgs, r)); n != 1 {
 			t.Errorf("%s/%s: %d messages, want exactly 1", r.session, r.lead, n)
@@ -343,9 +358,9 @@ func TestDiscordKilledAndRestarted(t *testing.T) {
 		_ = second.Process.Signal(syscall.SIGTERM)
 		_ = second.Wait()
 	}()
-	waitFor(t, 40*time.Second, "every reminder", func() bool { return len(announcements(fake)) >= len(want) })
+	waitFor(t, 40*time.Second, "every reminder", func() bool { return len(announcedReminders(fake)) >= len(want) })
 	time.Sleep(time.Second)
-	msgs := announcements(fake)
+	msgs := announcedReminders(fake)
 	downDue := 0
 	for _, r := range want {
 		if n := len(matchReminder(msgs, r)); n != 1 {
@@ -391,5 +406,72 @@ func TestDiscordSIGTERM(t *testing.T) {
 	t.Logf("stopped %v after SIGTERM", took)
 	if took > 5*time.Second {
 		t.Errorf("took %v to stop, want under 5 s", took)
+	}
+}
+
+// TestDiscordBundledDayAt1000x rehearses the bundled DLDE day against the fake
+// with Discord's rate limits (5 messages per 5 s per channel, 50 requests per
+// second) at 1000x: 17 virtual hours in about a minute. Every session is named
+// in #announcements, and no message is posted twice. At that speed a session
+// lasts about a second, so a reminder delayed by the rate limits falls due
+// together with the session's next one: they must supersede and bundle, not
+// queue up and be skipped.
+func TestDiscordBundledDayAt1000x(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: a rehearsed day takes about a minute")
+	}
+	fake := discordtest.New(t, discordtest.WithRateLimits()) // explicit, whatever the fake's default
+	fake.AddRole("Moderators", 0)
+	prog, _, err := bot.FileSource("schedule.yaml", "posters.csv")()
+	if err != nil {
+		t.Fatal(err)
+	}
+	titles := map[string]bool{}
+	for _, s := range prog.Schedule.Sessions {
+		titles[s.Title] = true
+	}
+	plan := bot.Plan(prog.Schedule)
+	first, last := plan[0].Due.Add(-time.Minute), plan[len(plan)-1].Due
+	dir := t.TempDir()
+	_, logs := startBot(t, fake, []string{"--schedule", "schedule.yaml", "--posters", "posters.csv", "--db", filepath.Join(dir, "bot.db"),
+		"--clock", first.Format(time.RFC3339), "--speed", "1000"})
+	// The last reminder falls due (last-first)/1000 after the start; allow as
+	// much again for the rate limits.
+	realDay := time.Duration(float64(last.Sub(first)) / 1000)
+	named := func() map[string]bool {
+		got := map[string]bool{}
+		for _, m := range announcements(fake) {
+			for title := range titles {
+				if strings.Contains(m.Content, "**"+title+"**") {
+					got[title] = true
+				}
+			}
+		}
+		return got
+	}
+	waitFor(t, 2*realDay+30*time.Second, "the closing's start reminder", func() bool {
+		for _, m := range announcements(fake) {
+			if strings.Contains(m.Content, "**Final Remarks**") && strings.Contains(m.Content, "starts now") {
+				return true
+			}
+		}
+		return false
+	})
+	got := named()
+	for title := range titles {
+		if !got[title] {
+			t.Errorf("no announcement names %q", title)
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range announcements(fake) {
+		if seen[m.Content] {
+			t.Errorf("posted twice:\n%s", m.Content)
+		}
+		seen[m.Content] = true
+	}
+	t.Logf("%d sessions named in %d messages", len(got), len(seen))
+	if t.Failed() {
+		t.Logf("log:\n%s", logs.String())
 	}
 }

@@ -745,7 +745,7 @@ func TestQuestionsExportCommand(t *testing.T) {
 		{[]string{"--session", "Adjoint methods"}, 0, []string{
 			"id,session,session_title,status,votes,asked_at,updated_at,asker,question",
 			"2,adjoints,Adjoint methods,open,0,2021-12-14T20:01:00Z,2021-12-14T20:01:00Z,anonymous,Why adjoints?",
-		}, "1 questions for session adjoints exported"},
+		}, "1 question for session adjoints exported"},
 		{[]string{"--status", "answered"}, 0, []string{
 			"id,session,session_title,status,votes,asked_at,updated_at,asker,question",
 			`1,panel,Panel discussion,answered,0,2021-12-14T20:00:00Z,2021-12-14T20:00:00Z,bob,"'=HYPERLINK(""x"") is it safe?"`,

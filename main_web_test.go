@@ -248,6 +248,10 @@ func TestBrowserOverlay(t *testing.T) {
 
 	// A button on the dashboard does what /questions answered does, and the
 	// overlay follows within one second.
+	// The toast still holds the "Unlocked" text from above: empty it first,
+	// so that the poll below waits for this button's reply, not that one.
+	_, err = chromedp.Run(dash, chromedp.Evaluate[bool](`document.getElementById("toast").textContent = ""; true`))
+	must("clear the toast", err)
 	clicked := time.Now()
 	must("press Answered", chromedp.Do(dash, chromedp.Click(chromedp.CSS("li.onstage button[data-act=answered]"))))
 	pctx, pcancel = context.WithTimeout(overlay, time.Second)

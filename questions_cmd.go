@@ -107,7 +107,7 @@ func exportQuestions(ctx context.Context, dbPath, schedulePath, session, status 
 	if f.Status != "" {
 		what += " with status " + string(f.Status)
 	}
-	fmt.Fprintf(stderr, "%d questions%s exported from %s\n", len(qs), what, dbPath)
+	fmt.Fprintf(stderr, "%s%s exported from %s\n", bot.Plural(len(qs), "question"), what, dbPath)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 )
@@ -209,15 +210,8 @@ func (b *Bot) Step(ctx context.Context) (time.Time, error) {
 			"session", r.Key.SessionID, "lead", r.Key.Lead, "due", r.Due, "late", now.Sub(r.Due))
 		b.changed()
 	}
-	for _, r := range d.Late {
-		if err := b.post(ctx, prog, r, true); err != nil {
-			return time.Time{}, err
-		}
-	}
-	for _, r := range d.Post {
-		if err := b.post(ctx, prog, r, false); err != nil {
-			return time.Time{}, err
-		}
+	if err := b.postDue(ctx, prog, d, now); err != nil {
+		return time.Time{}, err
 	}
 	dmNext, dmSent, err := b.stepDMs(ctx, prog, up)
 	if err != nil {
@@ -245,39 +239,92 @@ func (b *Bot) records(ctx context.Context) (map[ReminderKey]ReminderRecord, erro
 	return m, nil
 }
 
-// post records the reminder as pending, posts it and records the outcome. Only a
-// store error stops the bot: a transport failure is recorded and reported.
-func (b *Bot) post(ctx context.Context, prog *Program, r Reminder, late bool) error {
-	now := b.clock.Now()
+// postDue posts the reminders of d that are due now: of each session only the
+// shortest lead (the others are recorded as superseded), and the sessions due
+// together bundled into as few messages as hold them.
+func (b *Bot) postDue(ctx context.Context, prog *Program, d Decision, now time.Time) error {
+	late := map[ReminderKey]bool{}
+	for _, r := range d.Late {
+		late[r.Key] = true
+	}
+	keep, superseded := Supersede(append(append([]Reminder{}, d.Late...), d.Post...))
+	lead := maxLead(prog.Schedule.Reminders.Leads)
+	pings := map[string]bool{} // sessions whose role-pinging reminder was superseded
+	for _, r := range superseded {
+		pings[r.Key.SessionID] = pings[r.Key.SessionID] || r.Key.Lead == lead
+		rec := ReminderRecord{Key: r.Key, Due: r.Due, Status: StatusSuperseded, Nonce: r.Nonce()}
+		if err := b.store.PutReminder(ctx, rec); err != nil {
+			return fmt.Errorf("supersede reminder %s: %w", keyString(r.Key), err)
+		}
+		b.log.Info("reminder superseded: a shorter lead of its session is due at the same time",
+			"session", r.Key.SessionID, "lead", r.Key.Lead, "due", r.Due)
+		b.changed()
+	}
+	if len(keep) == 0 {
+		return nil
+	}
 	prog = b.withPlaces(prog) // poster reminders link the poster channels
-	msg := RenderReminder(prog, r, now, late)
-	rec := ReminderRecord{Key: r.Key, Due: r.Due, Status: StatusPending, Nonce: msg.Nonce}
-	if err := b.store.PutReminder(ctx, rec); err != nil {
-		return fmt.Errorf("record reminder %s: %w", keyString(r.Key), err)
+	parts := make([]ReminderPart, len(keep))
+	for i, r := range keep {
+		m := RenderReminder(prog, r, now, late[r.Key])
+		m.PingRole = m.PingRole || pings[r.Key.SessionID]
+		parts[i] = ReminderPart{Reminder: r, Late: late[r.Key], Message: m}
+	}
+	for _, bundle := range BundleReminders(parts) {
+		if err := b.post(ctx, prog, bundle, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// post records the bundle's reminders as pending, posts it and records the
+// outcome of each. Only a store error stops the bot: a transport failure is
+// recorded and reported.
+func (b *Bot) post(ctx context.Context, prog *Program, bundle ReminderBundle, now time.Time) error {
+	msg := bundle.Message
+	recs := make([]ReminderRecord, len(bundle.Parts))
+	for i, p := range bundle.Parts {
+		recs[i] = ReminderRecord{Key: p.Reminder.Key, Due: p.Reminder.Due, Status: StatusPending, Nonce: msg.Nonce}
+		if err := b.store.PutReminder(ctx, recs[i]); err != nil {
+			return fmt.Errorf("record reminder %s: %w", keyString(p.Reminder.Key), err)
+		}
 	}
 	pctx, cancel := inFlight(ctx)
 	defer cancel()
 	posted, err := b.out.Post(pctx, msg)
 	at := b.clock.Now()
 	if err != nil {
-		rec.Status, rec.Error = StatusFailed, err.Error()
-		b.log.Error("reminder failed", "session", r.Key.SessionID, "lead", r.Key.Lead, "err", err)
-		b.notifyModerators(pctx, fmt.Sprintf("⚠️ The reminder for **%s** (%s before) could not be posted: %v", r.Session.Title, r.Key.Lead, err))
-	} else {
-		rec.Status = StatusSent
-		if late {
-			rec.Status = StatusLate
+		titles := make([]string, len(bundle.Parts))
+		for i, p := range bundle.Parts {
+			titles[i] = fmt.Sprintf("**%s** (%s before)", p.Reminder.Session.Title, p.Reminder.Key.Lead)
 		}
-		rec.PostedAt, rec.ChannelID, rec.MessageID = at, posted.ChannelID, posted.MessageID
-		b.log.Info("reminder posted", "session", r.Key.SessionID, "lead", r.Key.Lead,
-			"due", r.Due, "lateness", at.Sub(r.Due), "caught_up", late, "channel", posted.ChannelID, "message", posted.MessageID)
+		b.notifyModerators(pctx, fmt.Sprintf("⚠️ The reminder for %s could not be posted: %v", strings.Join(titles, ", "), err))
 	}
-	if err := b.store.PutReminder(pctx, rec); err != nil {
-		return fmt.Errorf("record reminder %s: %w", keyString(r.Key), err)
+	for i, p := range bundle.Parts {
+		r, rec := p.Reminder, &recs[i]
+		if err != nil {
+			rec.Status, rec.Error = StatusFailed, err.Error()
+			b.log.Error("reminder failed", "session", r.Key.SessionID, "lead", r.Key.Lead, "err", err)
+		} else {
+			rec.Status = StatusSent
+			if p.Late {
+				rec.Status = StatusLate
+			}
+			rec.PostedAt, rec.ChannelID, rec.MessageID = at, posted.ChannelID, posted.MessageID
+			b.log.Info("reminder posted", "session", r.Key.SessionID, "lead", r.Key.Lead,
+				"due", r.Due, "lateness", at.Sub(r.Due), "caught_up", p.Late, "bundled", len(bundle.Parts),
+				"channel", posted.ChannelID, "message", posted.MessageID)
+		}
+		if err := b.store.PutReminder(pctx, *rec); err != nil {
+			return fmt.Errorf("record reminder %s: %w", keyString(r.Key), err)
+		}
 	}
 	b.changed()
-	if rec.Status != StatusFailed {
-		b.postPosterExtras(pctx, prog, r, now, late)
+	if err == nil {
+		for _, p := range bundle.Parts {
+			b.postPosterExtras(pctx, prog, p.Reminder, now, p.Late)
+		}
 	}
 	return nil
 }

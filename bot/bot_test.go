@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -95,8 +96,10 @@ func TestStepPostsEachReminderOnce(t *testing.T) {
 		}
 	}
 	got := tr.channel(ChannelAnnouncements)
-	if len(got) != 6 {
-		t.Fatalf("posted %d reminders, want 6: %v", len(got), got)
+	// Six reminders in five messages: the coffee break's start and the poster
+	// session's 15-minute reminder fall due together and share one.
+	if len(got) != 5 || !strings.Contains(got[3].Content, "Coffee") || !strings.Contains(got[3].Content, "Posters 1") {
+		t.Fatalf("posted %d messages, want 5, the fourth naming Coffee and Posters 1: %v", len(got), got)
 	}
 	sum, err := b.Summarize(ctx)
 	if err != nil {
@@ -174,5 +177,75 @@ func TestScaledClock(t *testing.T) {
 	}
 	if got := c.RealDuration(time.Hour); got != 30*time.Second {
 		t.Errorf("RealDuration(1h) = %v, want 30s", got)
+	}
+}
+
+// TestRemindersDueTogether: of one session's reminders due at once (the bot
+// was busy), only the shortest lead is posted and the others are recorded as
+// superseded; reminders of different sessions due within a few seconds are
+// one message, each session on its own lines, with one nonce for the set.
+func TestRemindersDueTogether(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(s *Schedule)
+		steps []time.Time // the instants the bot looks, from a fresh start at 06:40
+		want  []string    // the announcements' nonces, in order
+		sup   []ReminderKey
+	}{
+		{"busy: a session's 15m and 0m due together", nil, []time.Time{at(7, 0).Add(30 * time.Second)},
+			[]string{"r:a:0:1639483200"}, []ReminderKey{{"a", 15 * time.Minute}}},
+		{"two sessions due at the same instant", nil, []time.Time{at(6, 45), at(7, 0), at(7, 30), at(7, 45)},
+			[]string{"r:a:900:1639482300", "r:a:0:1639483200", "r:b:900:1639485000", "r:b:0:1639485900+r:c:900:1639485900"}, nil},
+		{"fell due three seconds apart while the bot was busy", func(s *Schedule) { s.Sessions[2].Start = s.Sessions[2].Start.Add(3 * time.Second) },
+			[]time.Time{at(6, 45), at(7, 0), at(7, 30), at(7, 45).Add(4 * time.Second)},
+			[]string{"r:a:900:1639482300", "r:a:0:1639483200", "r:b:900:1639485000", "r:b:0:1639485900+r:c:900:1639485903"}, nil},
+		{"a minute apart: two messages", func(s *Schedule) { s.Sessions[2].Start = s.Sessions[2].Start.Add(time.Minute) },
+			[]time.Time{at(6, 45), at(7, 0), at(7, 30), at(7, 45), at(7, 46)},
+			[]string{"r:a:900:1639482300", "r:a:0:1639483200", "r:b:900:1639485000", "r:b:0:1639485900", "r:c:900:1639485960"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			clock := bottest.NewClock(at(6, 40))
+			st, tr := newMemStore(), &recorder{}
+			b := newTestBot(t, clock, st, tr)
+			b.SetProgram(program(tt.edit))
+			for _, now := range tt.steps {
+				clock.Set(now)
+				if _, err := b.Step(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := tr.channel(ChannelAnnouncements)
+			var nonces []string
+			for _, m := range got {
+				nonces = append(nonces, m.Nonce)
+			}
+			if !slices.Equal(nonces, tt.want) {
+				t.Fatalf("posted %v, want %v", nonces, tt.want)
+			}
+			for _, k := range tt.sup {
+				if rec := st.recs[k]; rec.Status != StatusSuperseded {
+					t.Errorf("%s: %s, want superseded", keyString(k), rec.Status)
+				}
+			}
+			last := got[len(got)-1]
+			if strings.Contains(last.Nonce, "+") {
+				first, second, _ := strings.Cut(last.Content, "\n\n")
+				if !strings.Contains(first, "**Coffee** starts now") || !strings.Contains(second, "**Posters 1** starts") {
+					t.Errorf("bundle:\n%s\nwant the coffee's start, then the posters' 15-minute reminder", last.Content)
+				}
+				for _, k := range []ReminderKey{{"b", 0}, {"c", 15 * time.Minute}} {
+					if rec := st.recs[k]; rec.Status != StatusSent || rec.Nonce != last.Nonce {
+						t.Errorf("%s: %+v, want sent with the bundle's nonce", keyString(k), rec)
+					}
+				}
+			}
+			if len(tt.sup) > 0 {
+				if !strings.Contains(last.Content, "starts now") || !last.PingRole {
+					t.Errorf("kept reminder %+v, want 'starts now' pinging the role its superseded one would have", last)
+				}
+			}
+		})
 	}
 }

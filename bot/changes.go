@@ -38,6 +38,9 @@ type Change struct {
 	Old  Session
 	New  Session
 	Link Link // ChangeWorkshopLink only
+	// Day is the workshop's date (midnight in its zone): a New or Cancelled
+	// line shows the day of a session that is not on it.
+	Day time.Time
 }
 
 // Diff is the pure rule of change notices: what changed between two programs that
@@ -96,6 +99,9 @@ func Diff(old, cur *Program) []Change {
 		}
 		return out[i].rank() < out[j].rank()
 	})
+	for i := range out {
+		out[i].Day = ns.Workshop.Date
+	}
 	return out
 }
 
@@ -141,11 +147,18 @@ func (c Change) rank() int {
 // a notice says in one line (what /workshop delay ... following does).
 const minGroup = 3
 
-// ChangeNotice is the one place that turns changes into the announcement attendees
-// read: short, one line per change, with times as Discord timestamps (every reader
-// sees their own time zone). Sessions moved together by the same amount share a
-// line. Nil changes make an empty notice.
+// ChangeNotice is the whole notice of ChangeNotices, unsplit.
 func ChangeNotice(changes []Change) string {
+	return strings.Join(ChangeNotices(changes), "\n")
+}
+
+// ChangeNotices is the one place that turns changes into the announcement
+// attendees read: short, one line per change, with times as Discord timestamps
+// (every reader sees their own time zone). Sessions moved together by the same
+// amount share a line. A notice longer than a message holds is split at line
+// boundaries into as many messages as needed: no change is ever cut off. Nil
+// changes make no notice.
+func ChangeNotices(changes []Change) []string {
 	var lines []string
 	onlyRecordings := true
 	for i := 0; i < len(changes); i++ {
@@ -163,15 +176,50 @@ func ChangeNotice(changes []Change) string {
 		lines = append(lines, changeLine(c))
 	}
 	if len(lines) == 0 {
-		return ""
+		return nil
 	}
 	if onlyRecordings {
-		return Truncate(strings.Join(lines, "\n"), MaxContent)
+		return splitLines("", lines)
 	}
 	if len(lines) == 1 {
-		return Truncate("📅 Program update: "+lines[0], MaxContent)
+		return []string{Truncate("📅 Program update: "+lines[0], MaxContent)}
 	}
-	return Truncate("📅 **Program update**\n• "+strings.Join(lines, "\n• "), MaxContent)
+	for i := range lines {
+		lines[i] = "• " + lines[i]
+	}
+	pages := splitLines("📅 **Program update**\n", lines)
+	if len(pages) > 1 {
+		// Say which part a reader is looking at; the header fits in the room
+		// splitLines kept for it.
+		for i := range pages {
+			pages[i] = strings.Replace(pages[i], "📅 **Program update**\n", fmt.Sprintf("📅 **Program update** (%d/%d)\n", i+1, len(pages)), 1)
+		}
+	}
+	return pages
+}
+
+// splitLines puts head and the lines into as few messages as hold them,
+// breaking only between lines; each message starts with head (room is kept
+// for a "(12/12)" after its first line). A single line longer than a message
+// is cut.
+func splitLines(head string, lines []string) []string {
+	limit := MaxContent - len([]rune(head)) - len(" (99/99)")
+	var pages []string
+	var cur []string
+	size := 0
+	for _, l := range lines {
+		l = Truncate(l, limit)
+		n := len([]rune(l))
+		if len(cur) > 0 && size+1+n > limit {
+			pages = append(pages, head+strings.Join(cur, "\n"))
+			cur, size = nil, 0
+		}
+		if len(cur) > 0 {
+			size++
+		}
+		cur, size = append(cur, l), size+n
+	}
+	return append(pages, head+strings.Join(cur, "\n"))
 }
 
 // runOfMoves returns the end of the run of moves starting at i that share one shift,
@@ -227,9 +275,9 @@ func changeLine(c Change) string {
 	case ChangeWorkshopLink:
 		return fmt.Sprintf("%s link: <%s>", linkName(c.Link.Name), c.Link.URL)
 	case ChangeAdded:
-		return fmt.Sprintf("New: %s: %s at %s", kindLabel(c.New), headline(c.New), when(c.New.Start, c.New.Start))
+		return fmt.Sprintf("New: %s: %s at %s", kindLabel(c.New), headline(c.New), when(c.New.Start, c.day(c.New.Start)))
 	case ChangeRemoved:
-		return fmt.Sprintf("Cancelled: **%s** (was at %s)", c.Old.Title, when(c.Old.Start, c.Old.Start))
+		return fmt.Sprintf("Cancelled: **%s** (was at %s)", c.Old.Title, when(c.Old.Start, c.day(c.Old.Start)))
 	case ChangeMoved:
 		return fmt.Sprintf("**%s** moved from %s to %s", c.New.Title, when(c.Old.Start, c.New.Start), when(c.New.Start, c.Old.Start))
 	case ChangeRetitled:
@@ -252,6 +300,15 @@ func changeLine(c Change) string {
 		return fmt.Sprintf("🎬 Recording of **%s** is up: <%s>", c.New.Title, c.New.Recording)
 	}
 	return ""
+}
+
+// day is the workshop's date to write t against; t itself (a short time) when
+// the workshop's date is not known.
+func (c Change) day(t time.Time) time.Time {
+	if c.Day.IsZero() {
+		return t
+	}
+	return c.Day
 }
 
 // when writes t as a short time, or with its date when other is on another day
@@ -367,30 +424,46 @@ func (b *Bot) announce(ctx context.Context, prog *Program) error {
 		if err != nil {
 			b.log.Error("stored program unreadable; changes since it are not announced", "err", err)
 		} else {
-			changes = Diff(old, prog)
+			changes = notOver(Diff(old, prog), b.clock.Now())
 		}
 	}
 	if err := st.PutAnnouncedProgram(ctx, snap); err != nil {
 		return fmt.Errorf("record the announced program: %w", err)
 	}
 	b.setAnnounced(prog)
-	text := ChangeNotice(changes)
-	if text == "" {
+	pages := ChangeNotices(changes)
+	if len(pages) == 0 {
 		b.log.Info("program changed; nothing attendees need to hear", "first_run", prev == nil)
 		return nil
 	}
+	// Each part's nonce comes from the two programs and its place, so a retried
+	// part is the same message and Discord drops the copy.
 	sum := sha256.Sum256(append(append(prev, 0), snap...))
-	msg := Message{Channel: ChannelAnnouncements, Content: text, Nonce: "c:" + hex.EncodeToString(sum[:8])}
+	nonce := "c:" + hex.EncodeToString(sum[:8])
 	pctx, cancel := inFlight(ctx)
 	defer cancel()
-	posted, err := b.out.Post(pctx, msg)
-	if err != nil {
-		b.log.Error("change notice failed", "changes", len(changes), "err", err)
-		b.notifyModerators(pctx, "⚠️ The program changed but the notice could not be posted: "+err.Error()+"\n"+text)
-		return nil
+	for i, text := range pages {
+		msg := Message{Channel: ChannelAnnouncements, Content: text, Nonce: nonce}
+		if i > 0 {
+			msg.Nonce = fmt.Sprintf("%s:%d", nonce, i+1)
+		}
+		posted, err := b.out.Post(pctx, msg)
+		if err != nil {
+			b.log.Error("change notice failed", "changes", len(changes), "part", i+1, "parts", len(pages), "err", err)
+			b.notifyModerators(pctx, fmt.Sprintf("⚠️ The program changed but the notice (part %d of %d) could not be posted: %v\n%s", i+1, len(pages), err, text))
+			continue
+		}
+		b.log.Info("change notice posted", "changes", len(changes), "part", i+1, "parts", len(pages), "channel", posted.ChannelID, "message", posted.MessageID)
 	}
-	b.log.Info("change notice posted", "changes", len(changes), "channel", posted.ChannelID, "message", posted.MessageID)
 	return nil
+}
+
+// notOver drops the moves of sessions already over at now: no attendee can
+// act on them.
+func notOver(changes []Change, now time.Time) []Change {
+	return slices.DeleteFunc(changes, func(c Change) bool {
+		return c.Kind == ChangeMoved && !c.New.End.After(now)
+	})
 }
 
 func (b *Bot) setAnnounced(p *Program) {

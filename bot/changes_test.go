@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -45,6 +46,9 @@ func TestDiff(t *testing.T) {
 			"🎬 Recording of **Talk A** is up: <https://example.org/rec-a>"},
 		{"removed", func(s *Schedule) { s.Sessions = slices.Delete(s.Sessions, 1, 2) },
 			"📅 Program update: Cancelled: **Coffee** (was at 07:45)"},
+		{"added on the next day", func(s *Schedule) {
+			s.Sessions = append(s.Sessions, Session{ID: "d", Start: at(9, 0).AddDate(0, 0, 1), End: at(9, 30).AddDate(0, 0, 1), Kind: KindPanel, Title: "Panel"})
+		}, "📅 Program update: New: Panel: **Panel** at Wed 15 Dec 2021 09:00"},
 		{"added", func(s *Schedule) {
 			s.Sessions = append(s.Sessions, Session{ID: "d", Start: at(9, 0), End: at(9, 30), Kind: KindPanel, Title: "Panel", Speakers: []string{"Cy"}})
 		}, "📅 Program update: New: Panel: **Panel** — Cy at 09:00"},
@@ -173,5 +177,99 @@ func TestAnnounceOnceAcrossRestarts(t *testing.T) {
 	got := tr.channel(ChannelAnnouncements)
 	if len(got) != 2 || !strings.Contains(got[1].Content, "is now titled **Talk A2**") || strings.Contains(got[1].Content, "moved") {
 		t.Fatalf("second change: notices %+v, want a second one with just the title", got)
+	}
+}
+
+// TestChangeNoticeSplitsLongNotices: a notice over Discord's 2,000 characters
+// (an edit of the whole program made while the bot was down) is split at line
+// boundaries into as many messages as needed, each with its own stable nonce,
+// and every change is in one of them.
+func TestChangeNoticeSplitsLongNotices(t *testing.T) {
+	ctx := context.Background()
+	edit := func(s *Schedule) {
+		for i := range 31 {
+			title := fmt.Sprintf("Retitled session number %02d with a long name to fill the notice", i)
+			s.Sessions = append(s.Sessions, Session{ID: fmt.Sprintf("n%02d", i), Start: at(10, i), End: at(10, i+1), Kind: KindSpotlight, Title: title, Speakers: []string{"Somebody Withalongname"}})
+		}
+	}
+	run := func() []Message {
+		st := &announceStore{memStore: newMemStore()}
+		tr := &recorder{}
+		b := newTestBot(t, bottest.NewClock(at(6, 0)), st, tr)
+		if _, err := b.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		b.SetProgram(program(edit))
+		if _, err := b.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return tr.channel(ChannelAnnouncements)
+	}
+	got := run()
+	if len(got) < 2 {
+		t.Fatalf("%d notices, want the 31 changes split over several", len(got))
+	}
+	all := ""
+	nonces := map[string]bool{}
+	for i, m := range got {
+		if n := len([]rune(m.Content)); n > MaxContent {
+			t.Errorf("part %d: %d characters, over %d", i+1, n, MaxContent)
+		}
+		if strings.HasSuffix(m.Content, "…") {
+			t.Errorf("part %d cut:\n%s", i+1, m.Content)
+		}
+		if m.Nonce == "" || nonces[m.Nonce] {
+			t.Errorf("part %d: nonce %q, want its own", i+1, m.Nonce)
+		}
+		nonces[m.Nonce] = true
+		all += m.Content + "\n"
+	}
+	for i := range 31 {
+		if !strings.Contains(all, fmt.Sprintf("number %02d with", i)) {
+			t.Errorf("change %d lost", i)
+		}
+	}
+	again := run()
+	for i := range got {
+		if i >= len(again) || again[i].Nonce != got[i].Nonce {
+			t.Fatalf("nonces not stable: %v then %v", got, again)
+		}
+	}
+}
+
+// TestMoveOfAFinishedSessionNotAnnounced: a session moved after it is over
+// (the file corrected in the afternoon) makes no notice; a move of one still
+// to come does.
+func TestMoveOfAFinishedSessionNotAnnounced(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		edit func(s *Schedule)
+		want int
+	}{
+		{"over", func(s *Schedule) { s.Sessions[0].Start = at(7, 10) }, 0},
+		{"still to come", func(s *Schedule) { s.Sessions[2].Start = at(8, 10) }, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, tr := &announceStore{memStore: newMemStore()}, &recorder{}
+			b := newTestBot(t, bottest.NewClock(at(7, 50)), st, tr)
+			if _, err := b.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+			b.SetProgram(program(tt.edit))
+			if _, err := b.Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var notices []Message
+			for _, m := range tr.channel(ChannelAnnouncements) {
+				if strings.Contains(m.Content, "Program update") {
+					notices = append(notices, m)
+				}
+			}
+			if len(notices) != tt.want {
+				t.Errorf("notices %+v, want %d", notices, tt.want)
+			}
+		})
 	}
 }

@@ -302,3 +302,6 @@ func plural(n int, noun string) string {
 	}
 	return strconv.Itoa(n) + " " + noun + "s"
 }
+
+// Plural is plural for the commands outside the package.
+func Plural(n int, noun string) string { return plural(n, noun) }

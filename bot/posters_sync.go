@@ -510,19 +510,22 @@ func (r PosterReport) String() string {
 		return "Poster sync refused: " + r.Refused
 	}
 	var parts []string
-	add := func(n int, what string) {
-		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, what))
+	add := func(n int, one, many string) {
+		switch {
+		case n == 1:
+			parts = append(parts, "1 "+one)
+		case n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", n, many))
 		}
 	}
-	add(len(r.Created), "channels created")
-	add(r.Categories, "categories created")
-	add(len(r.Edited), "channels updated")
-	add(r.CardsPosted, "cards posted")
-	add(r.CardsEdited, "cards edited")
-	add(r.Rights, "presenter rights changed")
-	add(len(r.Archived), "channels archived")
-	add(r.Recovered, "channels found again in the server")
+	add(len(r.Created), "channel created", "channels created")
+	add(r.Categories, "category created", "categories created")
+	add(len(r.Edited), "channel updated", "channels updated")
+	add(r.CardsPosted, "card posted", "cards posted")
+	add(r.CardsEdited, "card edited", "cards edited")
+	add(r.Rights, "presenter right changed", "presenter rights changed")
+	add(len(r.Archived), "channel archived", "channels archived")
+	add(r.Recovered, "channel found again in the server", "channels found again in the server")
 	var b strings.Builder
 	if len(parts) == 0 {
 		b.WriteString("Poster sync: nothing to change.")

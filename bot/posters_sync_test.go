@@ -236,3 +236,19 @@ func TestPlanPosterSyncSpillMoves(t *testing.T) {
 		t.Errorf("archive = %+v, want p1 to %q", p.Archive, archiveCategory)
 	}
 }
+
+// TestPosterReportPlurals: one of a thing is said in the singular.
+func TestPosterReportPlurals(t *testing.T) {
+	tests := []struct {
+		r    PosterReport
+		want string
+	}{
+		{PosterReport{Edited: []string{"p1"}, Rights: 1}, "Poster sync: 1 channel updated, 1 presenter right changed.\nUpdated: p1"},
+		{PosterReport{Edited: []string{"p1", "p2"}, CardsPosted: 2}, "Poster sync: 2 channels updated, 2 cards posted.\nUpdated: p1, p2"},
+	}
+	for _, tt := range tests {
+		if got := tt.r.String(); got != tt.want {
+			t.Errorf("%+v:\n%s\nwant\n%s", tt.r, got, tt.want)
+		}
+	}
+}

@@ -377,7 +377,7 @@ func (b *Bot) questionsCommand(ctx context.Context, prog *Program, c Command, no
 		if err != nil {
 			return b.internal(err, "export questions")
 		}
-		return Reply{Content: fmt.Sprintf("%d questions%s.", len(qs), forSession(s, sessionID)), Ephemeral: true,
+		return Reply{Content: plural(len(qs), "question") + forSession(s, sessionID) + ".", Ephemeral: true,
 			Files: []File{{Name: "questions.csv", ContentType: "text/csv", Data: data}}}
 	}
 	return ephemeral(fmt.Sprintf("Unknown command `/%s`.", c.Name))
@@ -405,7 +405,7 @@ func questionList(s *Schedule, qs []Question, f QuestionFilter) string {
 		return "No questions" + forSession(s, f.SessionID) + "."
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d questions%s, top-voted first:\n", len(qs), forSession(s, f.SessionID))
+	fmt.Fprintf(&b, "%s%s, top-voted first:\n", plural(len(qs), "question"), forSession(s, f.SessionID))
 	for i, q := range qs {
 		line := fmt.Sprintf("`#%d` 👍 %d · %s · %s — %s\n", q.ID, q.Votes, q.Status, sessionTitle(s, q.SessionID), Truncate(strings.ReplaceAll(q.Text, "\n", " "), 120))
 		if b.Len()+len(line) > MaxContent-40 {

@@ -657,7 +657,7 @@ func TestQuestionsList(t *testing.T) {
 		{"by status, in any case", []string{"status", "OPEN"}, "2 questions, top-voted first:\n" +
 			"`#2` 👍 1 · open · Panel Discussion — The second question here\n" +
 			"`#3` 👍 0 · open · Solving PDEs with Networks — A question for the talk, on two lines"},
-		{"by session", []string{"session", "talk"}, "1 questions for Solving PDEs with Networks, top-voted first:\n" +
+		{"by session", []string{"session", "talk"}, "1 question for Solving PDEs with Networks, top-voted first:\n" +
 			"`#3` 👍 0 · open · Solving PDEs with Networks — A question for the talk, on two lines"},
 		{"none match", []string{"status", "dismissed"}, "No questions."},
 		{"unknown status", []string{"status", "bogus"}, `Unknown status "bogus": use open, onstage, waiting, answered or dismissed.`},
@@ -740,7 +740,7 @@ func TestQuestionsExport(t *testing.T) {
 
 	r = e.cmd(mod, "questions export", "session", "talk")
 	rows, err = csv.NewReader(bytes.NewReader(r.Files[0].Data)).ReadAll()
-	if err != nil || r.Content != "1 questions for Solving PDEs with Networks." || len(rows) != 2 || rows[1][0] != "6" {
+	if err != nil || r.Content != "1 question for Solving PDEs with Networks." || len(rows) != 2 || rows[1][0] != "6" {
 		t.Errorf("export of the talk: %q, rows %q (%v), want question 6 only", r.Content, rows, err)
 	}
 }

@@ -88,6 +88,26 @@ func Decide(plan []Reminder, done map[ReminderKey]ReminderRecord, now, upSince t
 	return d
 }
 
+// Supersede keeps, of the reminders due together, only the shortest lead of
+// each session: its "in 15 minutes" and its "starts now" due at once would say
+// the same thing twice. The others are returned as superseded. Order is kept.
+func Supersede(due []Reminder) (keep, superseded []Reminder) {
+	shortest := map[string]time.Duration{}
+	for _, r := range due {
+		if l, ok := shortest[r.Key.SessionID]; !ok || r.Key.Lead < l {
+			shortest[r.Key.SessionID] = r.Key.Lead
+		}
+	}
+	for _, r := range due {
+		if r.Key.Lead == shortest[r.Key.SessionID] {
+			keep = append(keep, r)
+		} else {
+			superseded = append(superseded, r)
+		}
+	}
+	return keep, superseded
+}
+
 // settled reports whether r needs nothing more: it is recorded (and not pending),
 // and its session has not moved later by more than the lead since.
 func settled(r Reminder, done map[ReminderKey]ReminderRecord) bool {

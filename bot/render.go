@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -155,6 +156,65 @@ func RenderReminder(p *Program, r Reminder, now time.Time, late bool) Message {
 		Nonce:    r.Nonce(),
 		PingRole: r.Key.Lead == maxLead(sc.Reminders.Leads),
 	}
+}
+
+// ReminderPart is one session's reminder, rendered, on its way to a bundle.
+type ReminderPart struct {
+	Reminder Reminder
+	Late     bool // caught up after a restart
+	Message  Message
+}
+
+// ReminderBundle is one message carrying the reminders of one or more sessions.
+type ReminderBundle struct {
+	Parts   []ReminderPart
+	Message Message
+}
+
+// bundleSeparator goes between two sessions' parts of one message.
+const bundleSeparator = "\n\n"
+
+// BundleReminders puts the parts (reminders of different sessions due
+// together) into as few messages as hold them, in order, each session on its
+// own lines: attendees get less noise, and Discord's 5 messages per 5 s per
+// channel go further. A part with buttons or embeds, or for another channel,
+// is not merged. A bundle's nonce is made of its parts' nonces, so the same
+// set posted again is the same message.
+func BundleReminders(parts []ReminderPart) []ReminderBundle {
+	var out []ReminderBundle
+	for _, p := range parts {
+		if n := len(out); n > 0 && mergeable(out[n-1].Message, p.Message) {
+			last := &out[n-1]
+			last.Parts = append(last.Parts, p)
+			last.Message = mergeMessages(last.Message, p.Message)
+			continue
+		}
+		out = append(out, ReminderBundle{Parts: []ReminderPart{p}, Message: p.Message})
+	}
+	return out
+}
+
+// mergeable reports whether b can join a's message.
+func mergeable(a, b Message) bool {
+	return a.Channel == b.Channel && len(a.Buttons)+len(a.Embeds)+len(b.Buttons)+len(b.Embeds) == 0 &&
+		len([]rune(a.Content))+len([]rune(bundleSeparator))+len([]rune(b.Content)) <= MaxContent
+}
+
+// mergeMessages is a's message with b's appended: what either may ping, the
+// bundle may ping. (A field added to Message that names whom it pings must be
+// merged here too.)
+func mergeMessages(a, b Message) Message {
+	m := a
+	m.Content = a.Content + bundleSeparator + b.Content
+	m.Nonce = a.Nonce + "+" + b.Nonce
+	m.PingRole = a.PingRole || b.PingRole
+	m.PingUsers = nil
+	for _, id := range append(append([]string{}, a.PingUsers...), b.PingUsers...) {
+		if !slices.Contains(m.PingUsers, id) {
+			m.PingUsers = append(m.PingUsers, id)
+		}
+	}
+	return m
 }
 
 // posterChannelHint names the poster's channel once poster channels exist;

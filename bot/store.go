@@ -24,6 +24,9 @@ const (
 	StatusSkipped ReminderStatus = "skipped" // missed by more than the catch-up window
 	StatusFailed  ReminderStatus = "failed"  // the transport refused it after its retries
 	StatusUnknown ReminderStatus = "unknown" // pending at a crash on a transport that cannot deduplicate
+	// StatusSuperseded: due together with a shorter lead of the same session
+	// (the bot was busy, or a rehearsal ran fast); only that one was posted.
+	StatusSuperseded ReminderStatus = "superseded"
 )
 
 // ReminderRecord is the stored trace of one reminder.

@@ -61,6 +61,10 @@ func (s Summary) String() string {
 			q += " (" + strings.Join(parts, ", ") + ")"
 		}
 	}
-	return fmt.Sprintf("reminders: %d planned, %d posted on time, %d posted late, %d skipped, %d failed, %d unknown, %d not yet due",
-		s.Planned, s.Counts[StatusSent], s.Counts[StatusLate], s.Counts[StatusSkipped], s.Counts[StatusFailed], s.Counts[StatusUnknown], s.Pending) + q
+	sup := ""
+	if n := s.Counts[StatusSuperseded]; n > 0 {
+		sup = fmt.Sprintf(", %d superseded", n)
+	}
+	return fmt.Sprintf("reminders: %d planned, %d posted on time, %d posted late%s, %d skipped, %d failed, %d unknown, %d not yet due",
+		s.Planned, s.Counts[StatusSent], s.Counts[StatusLate], sup, s.Counts[StatusSkipped], s.Counts[StatusFailed], s.Counts[StatusUnknown], s.Pending) + q
 }

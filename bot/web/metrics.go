@@ -102,7 +102,7 @@ var (
 
 // reminderStatuses are reported even at 0, so that a series exists from the start.
 var reminderStatuses = []bot.ReminderStatus{bot.StatusSent, bot.StatusLate, bot.StatusSkipped, bot.StatusFailed,
-	bot.StatusUnknown, bot.StatusPending, bot.StatusPlanned}
+	bot.StatusUnknown, bot.StatusSuperseded, bot.StatusPending, bot.StatusPlanned}
 
 // stateCollector reads the bot's state when Prometheus scrapes: the store is
 // the truth, so there is no second count to drift from it.
