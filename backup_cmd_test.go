@@ -23,7 +23,7 @@ import (
 // every question, and the bot keeps answering afterwards.
 func TestBackupWhileBotRuns(t *testing.T) {
 	bin := buildBinary(t)
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	users := members(fake, "attendee", 5)
 	dir := t.TempDir()
 	schedule, posters := writeProgram(t, dir, 100)

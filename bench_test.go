@@ -74,7 +74,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // message. Targets: p99 under 250 ms, max under 1 s, none early.
 func BenchmarkReminderLateness(b *testing.B) {
 	for range b.N {
-		fake := discordtest.New(b)
+		fake := discordtest.New(b, discordtest.WithServerMembersIntent())
 		fake.AddRole("Moderators", 0)
 		now := time.Now()
 		var sessions strings.Builder
@@ -135,7 +135,7 @@ func BenchmarkReminderLateness(b *testing.B) {
 // unchanged, nothing to create). Target: under 2 s.
 func BenchmarkStartToReady(b *testing.B) {
 	for range b.N {
-		fake := discordtest.New(b)
+		fake := discordtest.New(b, discordtest.WithServerMembersIntent())
 		fake.AddRole("Moderators", 0)
 		args := writeBenchProgram(b, b.TempDir(), time.Now(), "0s", "", 0)
 		child := benchBot(b, fake, args)
@@ -178,7 +178,7 @@ func BenchmarkStartToReady(b *testing.B) {
 func BenchmarkMemory(b *testing.B) {
 	const questions, posters = 10000, 480
 	for range b.N {
-		fake := discordtest.New(b)
+		fake := discordtest.New(b, discordtest.WithServerMembersIntent())
 		fake.AddRole("Moderators", 0)
 		users := members(fake, "attendee", 100)
 		args := writeBenchProgram(b, b.TempDir(), time.Now(), "0s", "", posters)

@@ -58,7 +58,7 @@ sessions:
 // try to ping everyone, commands in the wrong channels, and buttons the bot does
 // not know. Nothing pings anyone, and every refusal is private and says why.
 func TestBadInputOnDiscord(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	mods := fake.AddRole("Moderators", 0)
 	mod := fake.AddMember("mod", mods)
 	alice := fake.AddMember("alice")
@@ -170,7 +170,7 @@ func TestBadInputOnDiscord(t *testing.T) {
 // not 3 s, so that the callback arrives late yet within the bot's own budget
 // for it (which ends before 3 s).
 func TestExpiredInteraction(t *testing.T) {
-	fake, err := discordtest.NewServer(discordtest.WithInteractionDeadline(time.Second))
+	fake, err := discordtest.NewServer(discordtest.WithServerMembersIntent(), discordtest.WithInteractionDeadline(time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -196,7 +196,7 @@ var liveSessions = []testSession{
 // reminder lands in #announcements, with the right content, within one second of
 // its due time, and never before it.
 func TestDiscordRemindersOnTime(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	fake.AddRole("Moderators", 0)
 	now := time.Now()
 	args, starts := liveProgram(t, t.TempDir(), now, "4s, 0s", liveSessions)
@@ -245,7 +245,7 @@ func TestDiscordRemindersOnTime(t *testing.T) {
 // TestDiscordRemindersThroughFaults injects 429s and 502s (one after Discord already
 // created the message) on message posts: every reminder still appears exactly once.
 func TestDiscordRemindersThroughFaults(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	fake.AddRole("Moderators", 0)
 	const route = "POST /channels/{channel_id}/messages"
 	fake.Fail(discordtest.Fault{Route: route, Status: 429, RetryAfter: 300 * time.Millisecond, Count: 2})
@@ -291,7 +291,7 @@ func TestDiscordRemindersThroughFaults(t *testing.T) {
 // TestDiscordGatewayDropped drops the gateway twice (a resumable close and an
 // abnormal one): the bot comes back and answers an injected command.
 func TestDiscordGatewayDropped(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	fake.AddRole("Moderators", 0)
 	args, _ := liveProgram(t, t.TempDir(), time.Now(), "0s", []testSession{{id: "later", kind: "panel", title: "Much Later Panel", in: time.Hour}})
 	stop, _ := startBot(t, fake, args)
@@ -321,7 +321,7 @@ func TestDiscordGatewayDropped(t *testing.T) {
 // ones due while it was down are posted (they are within the catch-up window).
 func TestDiscordKilledAndRestarted(t *testing.T) {
 	bin := buildBinary(t)
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	fake.AddRole("Moderators", 0)
 	sessions := []testSession{
 		{id: "one", kind: "invited", title: "Talk Number One", in: 8 * time.Second},
@@ -379,7 +379,7 @@ func TestDiscordKilledAndRestarted(t *testing.T) {
 // TestDiscordSIGTERM stops the bot with SIGTERM: it exits 0 within 5 s.
 func TestDiscordSIGTERM(t *testing.T) {
 	bin := buildBinary(t)
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	fake.AddRole("Moderators", 0)
 	args, _ := liveProgram(t, t.TempDir(), time.Now(), "0s", []testSession{{id: "later", kind: "panel", title: "Much Later Panel", in: time.Hour}})
 	cmd := exec.Command(bin, args...)

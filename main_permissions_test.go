@@ -54,10 +54,12 @@ var routePermissions = map[string]int64{
 	"PATCH /channels/{channel_id}/messages/{message_id}":       discordgo.PermissionViewChannel, // its own messages
 	"DELETE /channels/{channel_id}/messages/{message_id}":      discordgo.PermissionViewChannel, // its own messages
 	"GET /channels/{channel_id}/messages/pins":                 discordgo.PermissionViewChannel | discordgo.PermissionReadMessageHistory,
-	"PUT /channels/{channel_id}/messages/pins/{message_id}":    discordgo.PermissionViewChannel | discordgo.PermissionManageMessages,
-	"DELETE /channels/{channel_id}/messages/pins/{message_id}": discordgo.PermissionViewChannel | discordgo.PermissionManageMessages,
+	// Pins need PIN_MESSAGES; MANAGE_MESSAGES no longer does (discord-api-docs
+	// PRs #7766 and #7770, the pin permission split).
+	"PUT /channels/{channel_id}/messages/pins/{message_id}":    discordgo.PermissionViewChannel | discord.PermissionPinMessages,
+	"DELETE /channels/{channel_id}/messages/pins/{message_id}": discordgo.PermissionViewChannel | discord.PermissionPinMessages,
 	"GET /channels/{channel_id}/pins":                          discordgo.PermissionViewChannel | discordgo.PermissionReadMessageHistory,
-	"PUT /channels/{channel_id}/pins/{message_id}":             discordgo.PermissionViewChannel | discordgo.PermissionManageMessages,
+	"PUT /channels/{channel_id}/pins/{message_id}":             discordgo.PermissionViewChannel | discord.PermissionPinMessages,
 
 	"GET /guilds/{guild_id}/scheduled-events":                               0,
 	"GET /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}":    0,
@@ -118,6 +120,7 @@ func permissionNames(p int64) string {
 			discordgo.PermissionReadMessageHistory: "READ_MESSAGE_HISTORY", discordgo.PermissionManageChannels: "MANAGE_CHANNELS",
 			discordgo.PermissionManageRoles: "MANAGE_ROLES", discordgo.PermissionManageMessages: "MANAGE_MESSAGES",
 			discordgo.PermissionManageEvents: "MANAGE_EVENTS", discordgo.PermissionCreateEvents: "CREATE_EVENTS",
+			discord.PermissionPinMessages: "PIN_MESSAGES",
 		}[1<<bit]
 		if name == "" {
 			name = fmt.Sprintf("1<<%d", bit)
@@ -161,7 +164,7 @@ sessions:
 // commands refuse attendees, and presenters hold rights in their own poster
 // channel only.
 func TestPermissionsMatchUse(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	// The bot holds exactly what its invite asks for: a request needing more
 	// fails with 403, and the features below would break.
 	fake.SetBotPermissions(discord.Permissions)
@@ -218,6 +221,9 @@ func TestPermissionsMatchUse(t *testing.T) {
 		p := fake.Permissions(tc.user, tc.ch.ID)
 		if has := p&discordgo.PermissionManageMessages != 0; has != tc.manage {
 			t.Errorf("%s in #%s: MANAGE_MESSAGES %v, want %v", tc.who, tc.ch.Name, has, tc.manage)
+		}
+		if has := p&discord.PermissionPinMessages != 0; has != tc.manage {
+			t.Errorf("%s in #%s: PIN_MESSAGES %v, want %v", tc.who, tc.ch.Name, has, tc.manage)
 		}
 		if p&(discordgo.PermissionManageChannels|discordgo.PermissionManageRoles) != 0 {
 			t.Errorf("%s in #%s may manage the channel or its rights: %s", tc.who, tc.ch.Name, permissionNames(p))

@@ -234,8 +234,17 @@ func members(fake *discordtest.Server, prefix string, n int, roles ...string) []
 	return ids
 }
 
+// cardBucket widens one rate limit for the tests that wait for hundreds of
+// question cards: at Discord's 5 messages per 5 s per channel, 500 cards take
+// 500 s. The tests are about /ask and exactly one card per stored question, not
+// about pacing (the soak keeps the real budget); the global
+// limit of 50 requests a second and every other bucket stay on.
+func cardBucket() discordtest.Option {
+	return discordtest.WithRateLimit("POST /channels/{channel_id}/messages", 500, 5*time.Second)
+}
+
 func TestAsk500OnDiscord(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent(), cardBucket())
 	users := members(fake, "attendee", 100) // 5 questions each: the per-user limit
 	lb := startLiveBot(t, fake, t.TempDir(), 5)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -318,7 +327,7 @@ func TestAsk500OnDiscord(t *testing.T) {
 // BenchmarkAsk measures the time from an /ask interaction to its answer, through
 // the real wiring against the fake Discord, 20 interactions at a time.
 func BenchmarkAsk(b *testing.B) {
-	fake := discordtest.New(b)
+	fake := discordtest.New(b, discordtest.WithServerMembersIntent())
 	users := members(fake, "attendee", b.N/5+1)
 	startLiveBot(b, fake, b.TempDir(), 100)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -341,7 +350,7 @@ func BenchmarkAsk(b *testing.B) {
 }
 
 func TestVotesAndNextOnDiscord(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	mods := fake.AddRole("Moderators", 0)
 	mod1, mod2 := fake.AddMember("mod1", mods), fake.AddMember("mod2", mods)
 	askers := members(fake, "asker", 10)
@@ -442,7 +451,7 @@ func TestVotesAndNextOnDiscord(t *testing.T) {
 }
 
 func TestQuestionsRefusalsAndMentionsOnDiscord(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	mods := fake.AddRole("Moderators", 0)
 	mod := fake.AddMember("mod", mods)
 	alice := fake.AddMember("alice")
@@ -525,7 +534,7 @@ func countStored(t testing.TB, path string) int {
 // was answered "Received" is stored, and every stored question gets one card.
 func TestAskSurvivesSIGKILL(t *testing.T) {
 	bin := buildBinary(t)
-	fake := discordtest.New(t, discordtest.WithInteractionDeadline(3*time.Second))
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent(), discordtest.WithInteractionDeadline(3*time.Second), cardBucket())
 	users := members(fake, "attendee", 50)
 	mod := fake.AddMember("mod", fake.AddRole("Moderators", 0))
 	dir := t.TempDir()

@@ -97,7 +97,7 @@ func TestBrowserOverlay(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skipf("no headless browser: %s is absent (apt-get install chromium; .ci/run installs it)", chromiumPath)
 	}
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	modRole := fake.AddRole("Moderators", 0)
 	mo := fake.AddMember("mo", modRole)
 	alice, bob, carol, dave := fake.AddMember("alice"), fake.AddMember("bob"), fake.AddMember("carol"), fake.AddMember("dave")
@@ -344,7 +344,7 @@ func saveShots(t *testing.T, shots map[string][]byte) {
 // the fake Discord serves the dashboard, whose health sees the gateway, whose
 // actions need the token, and whose event stream follows /ask on Discord.
 func TestDashboardWiredOnDiscord(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	fake.AddRole("Moderators", 0)
 	alice := fake.AddMember("alice")
 	base, token := startDashboardBot(t, fake)

@@ -198,7 +198,7 @@ func TestSoak(t *testing.T) {
 	intn := func(n int) int { rngMu.Lock(); defer rngMu.Unlock(); return rng.IntN(n) }
 
 	bin := buildBinary(t)
-	fake, err := discordtest.NewServer(discordtest.WithHeartbeatInterval(500 * time.Millisecond))
+	fake, err := discordtest.NewServer(discordtest.WithServerMembersIntent(), discordtest.WithHeartbeatInterval(500*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,17 +15,20 @@ import (
 const (
 	PermViewChannel        int64 = 1 << 10
 	PermSendMessages       int64 = 1 << 11
-	PermManageMessages     int64 = 1 << 13 // pin, unpin and delete messages
+	PermManageMessages     int64 = 1 << 13 // delete others' messages (no longer pins: see PermPinMessages)
 	PermEmbedLinks         int64 = 1 << 14
 	PermAttachFiles        int64 = 1 << 15
 	PermReadMessageHistory int64 = 1 << 16
+	// PermPinMessages pins and unpins; since Discord's pin permission split
+	// MANAGE_MESSAGES no longer does (discord-api-docs PRs #7766, #7770).
+	PermPinMessages int64 = 1 << 51
 )
 
 // Rights on poster channels. A presenter may run the conversation in their own
 // channel (pin, delete messages, share files) but holds nothing that could
 // rename or delete it (MANAGE_CHANNELS) or change its rights (MANAGE_ROLES).
 const (
-	PresenterRights = PermViewChannel | PermSendMessages | PermManageMessages | PermEmbedLinks | PermAttachFiles | PermReadMessageHistory
+	PresenterRights = PermViewChannel | PermSendMessages | PermPinMessages | PermManageMessages | PermEmbedLinks | PermAttachFiles | PermReadMessageHistory
 	// Once archived (/workshop archive), everyone may read and no one but the
 	// bot may write.
 	archivedPresenterRights = PermViewChannel | PermReadMessageHistory
@@ -199,10 +202,13 @@ func posterOverwrites(presenters []string, archived bool, everyone, self string)
 	var out []Overwrite
 	rights := PresenterRights
 	if archived {
-		out = append(out, Overwrite{ID: everyone, Deny: archivedEveryoneDeny})
+		// The bot's own overwrite first: once @everyone is denied
+		// SEND_MESSAGES the bot no longer holds it in the channel, and Discord
+		// lets an overwrite grant only what the bot holds there.
 		if self != "" {
 			out = append(out, Overwrite{ID: self, Member: true, Allow: archivedBotRights})
 		}
+		out = append(out, Overwrite{ID: everyone, Deny: archivedEveryoneDeny})
 		rights = archivedPresenterRights
 	}
 	for _, id := range presenters {

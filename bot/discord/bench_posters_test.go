@@ -36,7 +36,7 @@ const maxPosters = 480
 func BenchmarkPosterSyncMax(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		fake := discordtest.New(b, discordtest.WithRateLimits(),
+		fake := discordtest.New(b, discordtest.WithServerMembersIntent(), discordtest.WithRateLimits(),
 			discordtest.WithRateLimit("POST /guilds/{guild_id}/channels", createLimit, createWindow))
 		pb := newPosterBot(b, fake, posterProgram(b, maxPosters/2, maxPosters/2, nil, nil))
 		// Let the bucket of the transport's own start (its channels) run out.

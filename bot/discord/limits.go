@@ -21,8 +21,18 @@ const (
 	maxFiles       = 10       // attachments in one message
 	maxUpload      = 10 << 20 // bytes of attachments in one message (a guild without boosts)
 
-	requestTimeout  = 10 * time.Second        // one HTTP attempt
-	maxRetryWait    = 10 * time.Second        // longest retry_after we wait for; longer fails now
+	requestTimeout = 10 * time.Second      // one HTTP attempt
+	maxRetryWait   = 10 * time.Second      // longest retry_after we wait for; longer fails now
+	bucketSlack    = 20 * time.Millisecond // added to a bucket's wait: discordgo rounds its reset down
+
+	// Discord's global limit is 50 requests per second per bot, for every route
+	// but the interaction endpoints
+	// (https://discord.com/developers/docs/topics/rate-limits#global-rate-limit).
+	// The pacer lets paceBurst calls go at once and paceRate per second after
+	// that: at most paceBurst+paceRate (45) in any second, with room for the
+	// jitter between leaving the bot and arriving at Discord.
+	paceRate        = 40
+	paceBurst       = 5
 	backoffBase     = 250 * time.Millisecond  // first wait after a 5xx or a network error
 	backoffMax      = 4 * time.Second         // longest wait after a 5xx or a network error
 	openTimeout     = 30 * time.Second        // gateway connect + READY + GUILD_CREATE, unless ctx is shorter

@@ -16,7 +16,7 @@ func TestOpenWaitsOutGatewayErrors(t *testing.T) {
 		{Route: "GET /gateway", Status: 502, Count: 5}, // more than discordgo's own retries
 		{Route: "GET /gateway", Status: 429, Count: 2},
 	} {
-		fake := discordtest.New(t)
+		fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 		fake.Fail(f)
 		h := open(t, fake, nil) // fails the test if Open fails
 		failed := 0

@@ -11,8 +11,10 @@ import (
 
 // Permissions is what the bot asks for when it is invited, and no more: see, send,
 // embed links, read history, create channels and their overwrites (which may
-// only grant what the bot holds: presenters get ATTACH_FILES and MANAGE_MESSAGES),
-// pin cards, and create scheduled events. CREATE_EVENTS also lets it edit and
+// only grant what the bot holds: presenters get ATTACH_FILES, PIN_MESSAGES and
+// MANAGE_MESSAGES), pin cards (PIN_MESSAGES: since Discord's pin permission
+// split, MANAGE_MESSAGES no longer allows pins; discord-api-docs PRs #7766 and
+// #7770), and create scheduled events. CREATE_EVENTS also lets it edit and
 // cancel the events it created, the only ones it touches, so it does not ask for
 // MANAGE_EVENTS. main_permissions_test.go checks this against every request the
 // end-to-end flows send.
@@ -24,7 +26,12 @@ const Permissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionManageChannels |
 	discordgo.PermissionManageRoles |
 	discordgo.PermissionManageMessages |
+	PermissionPinMessages |
 	discordgo.PermissionCreateEvents
+
+// PermissionPinMessages is PIN_MESSAGES (1 << 51), which discordgo v0.29.0 does
+// not name: pinning and unpinning messages.
+const PermissionPinMessages int64 = 1 << 51
 
 // Intents are the gateway intents the transport identifies with. GuildMembers is
 // privileged: enable "Server Members Intent" for the application in the developer
@@ -66,6 +73,7 @@ var permissionNames = []struct {
 	{discordgo.PermissionManageChannels, "MANAGE_CHANNELS"},
 	{discordgo.PermissionManageRoles, "MANAGE_ROLES"},
 	{discordgo.PermissionManageMessages, "MANAGE_MESSAGES"},
+	{PermissionPinMessages, "PIN_MESSAGES"},
 	{discordgo.PermissionManageEvents, "MANAGE_EVENTS"},
 	{discordgo.PermissionCreateEvents, "CREATE_EVENTS"},
 }

@@ -277,7 +277,13 @@ func (t *Transport) EditChannel(ctx context.Context, channelID string, e bot.Cha
 		return nil // an edit that changes nothing is not sent
 	}
 	u := discordgo.EndpointChannel(channelID)
-	if _, err := t.call(ctx, "PATCH", u, u, body, true); err != nil {
+	bucket := u
+	if e.Name != nil || e.Topic != nil {
+		// Name and topic edits have their own bucket on Discord (2 per 10
+		// minutes per channel): an exhausted one must not hold up other edits.
+		bucket = u + "#name-topic"
+	}
+	if _, err := t.call(ctx, "PATCH", u, bucket, body, true); err != nil {
 		return fmt.Errorf("edit channel %s: %w%s", channelID, err, forbidden(err, "MANAGE_CHANNELS"))
 	}
 	return nil
@@ -364,7 +370,7 @@ func pinsURL(channelID, messageID string) string {
 func (t *Transport) Pin(ctx context.Context, channelID, messageID string) error {
 	u := pinsURL(channelID, messageID)
 	if _, err := t.call(ctx, "PUT", u, pinsURL(channelID, ""), nil, true); err != nil {
-		return fmt.Errorf("pin message %s in channel %s: %w%s", messageID, channelID, err, forbidden(err, "MANAGE_MESSAGES or PIN_MESSAGES"))
+		return fmt.Errorf("pin message %s in channel %s: %w%s", messageID, channelID, err, forbidden(err, "PIN_MESSAGES"))
 	}
 	return nil
 }

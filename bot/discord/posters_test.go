@@ -257,7 +257,11 @@ func posterChannels(fake *discordtest.Server) map[string]discordgo.Channel {
 // write; after losing the database a sync creates nothing; a title change
 // edits exactly that channel and card.
 func TestPosterSync120(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent(),
+		// A lenient channel-create bucket: 123 creations at the observed 5
+		// per 5 s would take two minutes; this test is about the plan and
+		// the global pacing, BenchmarkPosterSyncMax about the create bucket.
+		discordtest.WithRateLimit("POST /guilds/{guild_id}/channels", 200, 5*time.Second))
 	fake.AddRole("moderators", 0)
 	fake.SetRolePermissions(fake.GuildID(), discordgo.PermissionViewChannel|discordgo.PermissionSendMessages|discordgo.PermissionReadMessageHistory)
 	alice := fake.AddMember("alice")
@@ -336,6 +340,9 @@ func TestPosterSync120(t *testing.T) {
 		p := perms(tc.user, tc.poster)
 		if has := p&discordgo.PermissionManageMessages != 0; has != tc.manage {
 			t.Errorf("user %s in %s: MANAGE_MESSAGES = %v, want %v", tc.user, tc.poster, has, tc.manage)
+		}
+		if has := p&discord.PermissionPinMessages != 0; has != tc.manage {
+			t.Errorf("user %s in %s: PIN_MESSAGES = %v, want %v", tc.user, tc.poster, has, tc.manage)
 		}
 		if p&(discordgo.PermissionManageChannels|discordgo.PermissionManageRoles) != 0 {
 			t.Errorf("user %s in %s may manage the channel or its rights (%b)", tc.user, tc.poster, p)
@@ -429,7 +436,7 @@ func TestPosterSync120(t *testing.T) {
 // A file that would exceed the guild's 500 channels is refused before anything
 // is created, with the count.
 func TestPosterSyncRefusesOverGuildLimit(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	for i := 0; i < 400; i++ {
 		fake.AddChannel(fmt.Sprintf("other-%d", i), 0, "")
 	}
@@ -448,7 +455,7 @@ func TestPosterSyncRefusesOverGuildLimit(t *testing.T) {
 // claim asks for them again; removed posters are archived, never deleted;
 // /workshop archive makes every poster channel read-only, and undo reopens them.
 func TestPosterPresenterJoinsArchiveAndUndo(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	mod := fake.AddRole("moderators", 0)
 	fake.SetRolePermissions(fake.GuildID(), discordgo.PermissionViewChannel|discordgo.PermissionSendMessages|discordgo.PermissionReadMessageHistory)
 	moderator := fake.AddMember("mo", mod)
@@ -538,7 +545,7 @@ func TestPosterPresenterJoinsArchiveAndUndo(t *testing.T) {
 func BenchmarkPosterSync120(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		fake := discordtest.New(b, discordtest.WithRateLimits())
+		fake := discordtest.New(b, discordtest.WithServerMembersIntent(), discordtest.WithRateLimits())
 		pb := newPosterBot(b, fake, posterProgram(b, 73, 47, nil, nil))
 		mark := len(fake.Requests())
 		b.StartTimer()

@@ -152,6 +152,15 @@ func (t *Transport) attempt(ctx context.Context, method, urlStr, bucketID, conte
 		ae.Err, ae.detail = err, err.Error()
 		return nil, ae
 	}
+	// The shared pacer comes after the bucket, so that a call waiting for its
+	// bucket holds no share of the global limit.
+	if !interactionEndpoint(urlStr) {
+		if err := t.pacer.Wait(ctx); err != nil {
+			_ = b.Release(nil)
+			ae.Err, ae.detail = err, err.Error()
+			return nil, ae
+		}
+	}
 	actx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	x := &exchange{}
@@ -200,6 +209,9 @@ func (t *Transport) lockBucket(ctx context.Context, id string) (*discordgo.Bucke
 	b := rl.GetBucket(id)
 	b.Lock()
 	if wait := rl.GetWaitTime(b, 1); wait > 0 {
+		// discordgo keeps the reset to the millisecond, rounded down: wait a
+		// little past it, or the first request after the wait can draw a 429.
+		wait += bucketSlack
 		if d, ok := ctx.Deadline(); wait > maxRetryWait || (ok && time.Until(d) < wait) {
 			b.Unlock()
 			return nil, fmt.Errorf("rate limited for another %s", wait.Round(time.Millisecond))
@@ -211,6 +223,15 @@ func (t *Transport) lockBucket(ctx context.Context, id string) (*discordgo.Bucke
 	}
 	b.Remaining--
 	return b, nil
+}
+
+// interactionEndpoint reports whether urlStr is one of the interaction
+// endpoints, which Discord does not count against the global rate limit: the
+// callback (/interactions/{id}/{token}/callback) and the webhook routes of an
+// interaction's token (the original response and followups). The bot uses no
+// other webhooks.
+func interactionEndpoint(urlStr string) bool {
+	return strings.Contains(urlStr, "/interactions/") || strings.Contains(urlStr, "/webhooks/")
 }
 
 // sleep waits for d or until ctx is done.

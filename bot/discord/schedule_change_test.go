@@ -105,7 +105,7 @@ func newWorld(t *testing.T) *world {
 	y, m, d := time.Now().In(loc).AddDate(0, 0, 3).Date()
 	day := time.Date(y, m, d, 0, 0, 0, 0, loc)
 	dir := t.TempDir()
-	w := &world{t: t, fake: discordtest.New(t), clock: bottest.NewClock(day.Add(7 * time.Hour)), loc: loc, day: day, logs: &logBuffer{}}
+	w := &world{t: t, fake: discordtest.New(t, discordtest.WithServerMembersIntent()), clock: bottest.NewClock(day.Add(7 * time.Hour)), loc: loc, day: day, logs: &logBuffer{}}
 	w.fake.AddRole("moderators", 0)
 	w.sched = filepath.Join(dir, "schedule.yaml")
 	posters := filepath.Join(dir, "posters.csv")

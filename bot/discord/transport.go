@@ -14,6 +14,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 
 	"workshopbot/bot"
 )
@@ -54,6 +55,7 @@ type Transport struct {
 	session     *discordgo.Session
 	commands    []commandJSON
 	maxAttempts int
+	pacer       *rate.Limiter // every REST call but the interaction endpoints, below Discord's global limit
 
 	connected atomic.Bool
 	gateway   gatewayConns
@@ -119,6 +121,7 @@ func New(cfg Config) (*Transport, error) {
 		log:         log.With("transport", "discord", "guild", guildID),
 		commands:    commands,
 		maxAttempts: cfg.MaxAttempts,
+		pacer:       rate.NewLimiter(paceRate, paceBurst),
 		guildReady:  make(chan struct{}),
 		roleNames:   map[string]string{},
 		channels:    map[string]*discordgo.Channel{},

@@ -143,7 +143,7 @@ func open(t *testing.T, fake *discordtest.Server, edit func(*discord.Config)) *h
 
 // newFake is a fake guild with the moderators and attendees roles.
 func newFake(t *testing.T) (fake *discordtest.Server, modRole, attendees string) {
-	fake = discordtest.New(t)
+	fake = discordtest.New(t, discordtest.WithServerMembersIntent())
 	modRole = fake.AddRole("moderators", 0)
 	attendees = fake.AddRole("attendees", 0)
 	return fake, modRole, attendees
@@ -743,7 +743,7 @@ func TestPostUnderDiscordRateLimits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow: waits for a 5 s bucket")
 	}
-	fake := discordtest.New(t, discordtest.WithRateLimits())
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent(), discordtest.WithRateLimits())
 	h := open(t, fake, nil)
 	before := len(fake.Requests())
 	for i := range 7 {

@@ -13,7 +13,10 @@ import (
 // normalisations in validate.go honest (too strict a fake is as bad as too
 // lax a one).
 func TestDiscordgoCallsConform(t *testing.T) {
-	s := New(t)
+	s := New(t, WithPrivilegedIntents(discordgo.IntentGuildMembers), // lists members
+		// Three bulk overwrites in a row: Discord's 2 per minute would make
+		// the third wait a minute; this test is about bodies, not pacing.
+		WithRateLimit("PUT /applications/{application_id}/guilds/{guild_id}/commands", 10, time.Minute))
 	alice := s.AddMember("alice")
 	chair := s.AddRole("chair", 0)
 	dg := connect(t, s)

@@ -26,7 +26,7 @@ func registerPing(t *testing.T, s *Server, dg *discordgo.Session) {
 func TestDropGatewayResumes(t *testing.T) {
 	for _, code := range []int{4000, CloseAbnormal} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
-			s := New(t)
+			s := New(t, WithPrivilegedIntents(discordgo.IntentGuildMembers)) // GUILD_MEMBER_ADD replayed
 			s.AddChannel("general", 0, "")
 			dg := connect(t, s)
 			registerPing(t, s, dg)

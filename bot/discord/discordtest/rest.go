@@ -132,7 +132,7 @@ func (s *Server) process(r *http.Request, rc *reqCtx) result {
 	var rlHeader http.Header
 	if s.limiter != nil {
 		var limited *result
-		rlHeader, limited = s.limiter.take(rc, time.Now(), s.cfg.bucketRules)
+		rlHeader, limited = s.limiter.take(rc, time.Now(), s.cfg.bucketRules, s.interactionRoute(rc))
 		if limited != nil {
 			return *limited
 		}
@@ -289,4 +289,16 @@ func (rc *reqCtx) queryInt(name string, def int) int {
 		}
 	}
 	return def
+}
+
+// interactionRoute reports whether rc is an interaction endpoint: a webhook
+// route addressed with the application id and a live interaction token.
+func (s *Server) interactionRoute(rc *reqCtx) bool {
+	if !strings.Contains(rc.route, " /webhooks/{webhook_id}/{webhook_token}") {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.interactionTokens[rc.param("webhook_token")]
+	return ok && rc.param("webhook_id") == s.appID
 }

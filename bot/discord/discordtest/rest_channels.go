@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -84,10 +85,12 @@ func overwriteType(raw json.RawMessage) discordgo.PermissionOverwriteType {
 	return discordgo.PermissionOverwriteType(n)
 }
 
-// overwritesLocked converts and checks overwrites: the targets must exist,
+// overwritesLocked converts and checks overwrites for a channel whose
+// permissions the bot's are computed in (the channel itself when editing,
+// its category, or nil for none, when creating): the targets must exist,
 // setting them needs MANAGE_ROLES, and the bot can only allow or deny
-// permissions it has itself (Discord answers 403 otherwise).
-func (s *Server) overwritesLocked(rc *reqCtx, list []overwriteBody) ([]*discordgo.PermissionOverwrite, error) {
+// permissions it has itself there (Discord answers 403 otherwise).
+func (s *Server) overwritesLocked(rc *reqCtx, in *discordgo.Channel, list []overwriteBody) ([]*discordgo.PermissionOverwrite, error) {
 	botPerms := s.guildPermsLocked(s.botUser.ID)
 	if len(list) > 0 && botPerms&discordgo.PermissionManageRoles == 0 {
 		return nil, errMissingPermissions
@@ -95,7 +98,7 @@ func (s *Server) overwritesLocked(rc *reqCtx, list []overwriteBody) ([]*discordg
 	var out []*discordgo.PermissionOverwrite
 	for i, o := range list {
 		ow := &discordgo.PermissionOverwrite{ID: o.ID, Type: overwriteType(o.Type), Allow: permValue(o.Allow), Deny: permValue(o.Deny)}
-		if err := s.checkOverwriteLocked(rc, ow, fmt.Sprintf("permission_overwrites[%d]", i)); err != nil {
+		if err := s.checkOverwriteLocked(rc, in, ow, fmt.Sprintf("permission_overwrites[%d]", i)); err != nil {
 			return nil, err
 		}
 		out = append(out, ow)
@@ -103,7 +106,16 @@ func (s *Server) overwritesLocked(rc *reqCtx, list []overwriteBody) ([]*discordg
 	return out, nil
 }
 
-func (s *Server) checkOverwriteLocked(rc *reqCtx, ow *discordgo.PermissionOverwrite, where string) error {
+// checkOverwriteLocked checks one overwrite's target, and that the bot holds,
+// in channel in, every permission the overwrite allows or denies. Discord:
+// "Only permissions your bot has in the guild or parent channel (if
+// applicable) can be allowed/denied (unless your bot has a MANAGE_ROLES
+// overwrite in the channel)" (Edit Channel Permissions,
+// https://discord.com/developers/docs/resources/channel#edit-channel-permissions;
+// Create Guild Channel and Modify Channel say the same of
+// permission_overwrites). A category that denies the bot a permission
+// therefore stops it from granting that permission in channels under it.
+func (s *Server) checkOverwriteLocked(rc *reqCtx, in *discordgo.Channel, ow *discordgo.PermissionOverwrite, where string) error {
 	switch ow.Type {
 	case discordgo.PermissionOverwriteTypeRole:
 		if s.roleLocked(ow.ID) == nil {
@@ -119,10 +131,33 @@ func (s *Server) checkOverwriteLocked(rc *reqCtx, ow *discordgo.PermissionOverwr
 		s.violateLocked(RuleSemantics, rc, where+": type must be 0 (role) or 1 (member)")
 		return invalidForm(RuleSemantics, where+": bad type")
 	}
-	if bot := s.guildPermsLocked(s.botUser.ID); bot != allPermissions && (ow.Allow|ow.Deny)&^bot != 0 {
+	if in != nil && s.manageRolesOverwriteLocked(in) {
+		return nil
+	}
+	bot := s.guildPermsLocked(s.botUser.ID)
+	if in != nil {
+		bot = s.channelPermsLocked(s.botUser.ID, in)
+	}
+	if bot != allPermissions && (ow.Allow|ow.Deny)&^bot != 0 {
 		return errMissingPermissions
 	}
 	return nil
+}
+
+// manageRolesOverwriteLocked reports whether an overwrite in ch for the bot or
+// one of its roles allows MANAGE_ROLES, the exception Discord's rule names.
+func (s *Server) manageRolesOverwriteLocked(ch *discordgo.Channel) bool {
+	m := s.members[s.botUser.ID]
+	for _, o := range ch.PermissionOverwrites {
+		if o.Allow&discordgo.PermissionManageRoles == 0 {
+			continue
+		}
+		if (o.Type == discordgo.PermissionOverwriteTypeMember && o.ID == s.botUser.ID) ||
+			(o.Type == discordgo.PermissionOverwriteTypeRole && m != nil && slices.Contains(m.Roles, o.ID)) {
+			return true
+		}
+	}
+	return false
 }
 
 func createChannel(s *Server, rc *reqCtx) (int, any, error) {
@@ -157,7 +192,7 @@ func createChannel(s *Server, rc *reqCtx) (int, any, error) {
 	if err := s.botNeedsLocked(parent, discordgo.PermissionManageChannels); err != nil {
 		return 0, nil, err
 	}
-	ows, err := s.overwritesLocked(rc, body.PermissionOverwrites)
+	ows, err := s.overwritesLocked(rc, parent, body.PermissionOverwrites)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -302,7 +337,7 @@ func editChannel(s *Server, rc *reqCtx) (int, any, error) {
 	if raw, ok := body["permission_overwrites"]; ok {
 		var list []overwriteBody
 		_ = json.Unmarshal(raw, &list)
-		ows, err := s.overwritesLocked(rc, list)
+		ows, err := s.overwritesLocked(rc, old, list)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -348,7 +383,7 @@ func putOverwrite(s *Server, rc *reqCtx) (int, any, error) {
 		return 0, nil, err
 	}
 	ow := &discordgo.PermissionOverwrite{ID: rc.param("overwrite_id"), Type: overwriteType(body.Type), Allow: permValue(body.Allow), Deny: permValue(body.Deny)}
-	if err := s.checkOverwriteLocked(rc, ow, "overwrite"); err != nil {
+	if err := s.checkOverwriteLocked(rc, old, ow, "overwrite"); err != nil {
 		return 0, nil, err
 	}
 	c := cloneChannel(old)

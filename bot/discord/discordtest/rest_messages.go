@@ -413,19 +413,18 @@ func deleteMessage(s *Server, rc *reqCtx) (int, any, error) {
 	return http.StatusNoContent, nil, nil
 }
 
-// pinPermission is PIN_MESSAGES (bit 51), which Discord split from
-// MANAGE_MESSAGES; either allows pinning.
-const pinPermission int64 = 1 << 51
-
+// setPinnedLocked pins or unpins. Only PIN_MESSAGES allows it: Discord
+// split it from MANAGE_MESSAGES, which stopped granting pins when the
+// migration ended (discord-api-docs PR #7766 documents PIN_MESSAGES (1 << 51)
+// "allowing pinning and unpinning", PR #7770 is the changelog entry "Pin
+// permission split"; Pin Message and Unpin Message now list PIN_MESSAGES).
 func (s *Server) setPinnedLocked(rc *reqCtx, pinned bool) (int, any, error) {
 	ch := s.channelLocked(rc.param("channel_id"))
 	if ch == nil {
 		return 0, nil, errUnknownChannel
 	}
-	if s.botNeedsLocked(ch, discordgo.PermissionManageMessages) != nil {
-		if err := s.botNeedsLocked(ch, pinPermission); err != nil {
-			return 0, nil, err
-		}
+	if err := s.botNeedsLocked(ch, PermissionPinMessages); err != nil {
+		return 0, nil, err
 	}
 	i, m := s.messageLocked(ch.ID, rc.param("message_id"))
 	if m == nil {

@@ -26,6 +26,8 @@ const Token = "fake-bot-token"
 // ADMINISTRATOR (which would hide missing-permission bugs), without
 // MENTION_EVERYONE (the bot should never ping @everyone) and without
 // MANAGE_EVENTS (CREATE_EVENTS covers the events the bot creates itself).
+// It includes PIN_MESSAGES, which pins need since the permission split
+// (discord-api-docs PRs #7766 and #7770).
 const DefaultBotPermissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionSendMessages |
 	discordgo.PermissionEmbedLinks |
@@ -34,7 +36,15 @@ const DefaultBotPermissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionManageChannels |
 	discordgo.PermissionManageRoles |
 	discordgo.PermissionManageMessages |
+	PermissionPinMessages |
 	discordgo.PermissionCreateEvents
+
+// PermissionPinMessages is PIN_MESSAGES (1 << 51). discordgo v0.29.0 has no
+// name for it. Since the pin permission split it alone allows pinning and
+// unpinning; MANAGE_MESSAGES no longer does (discord-api-docs PR #7766
+// "Document Pin Messages permission", PR #7770 "Changelog pin permissions",
+// https://discord.com/developers/docs/change-log#pin-permission-split).
+const PermissionPinMessages int64 = 1 << 51
 
 // Server is a fake Discord: REST under /api/v9 and /api/v10, and the gateway
 // WebSocket at "/". All state is guarded by mu.
@@ -98,16 +108,24 @@ type config struct {
 // Option configures a Server.
 type Option func(*config)
 
-// WithRateLimits makes the fake enforce Discord-like rate limits: per-route
-// buckets (5 messages per 5 s per channel, ...) and 50 requests per second
-// globally, announced with the X-RateLimit-* headers discordgo honours.
-// Without it only Fail produces 429s.
+// Rate limits are on by default, as on Discord: per-route buckets (5
+// messages per 5 s per channel, 2 name or topic edits per 10 min per
+// channel, ...) and 50 requests per second globally, announced with the
+// X-RateLimit-* headers discordgo honours (see ratelimit.go for the sources).
+
+// WithRateLimits keeps Discord-like rate limits on. They are the default;
+// the option stays for tests that want to say so.
 func WithRateLimits() Option { return func(c *config) { c.rateLimits = true } }
 
-// WithRateLimit enables rate limits (as WithRateLimits) and sets the
-// bucket of one route, e.g. ("POST /channels/{channel_id}/messages", 5,
-// 5*time.Second): limit requests per window for each channel (or guild, or
-// webhook) the route addresses.
+// WithoutRateLimits turns every rate limit off (only Fail produces 429s).
+// Discord never does this: a test that uses it must say, in a comment, why
+// it needs the speed.
+func WithoutRateLimits() Option { return func(c *config) { c.rateLimits = false } }
+
+// WithRateLimit keeps rate limits on and sets the bucket of one route, e.g.
+// ("POST /channels/{channel_id}/messages", 5, 5*time.Second): limit requests
+// per window for each channel (or guild, or webhook) the route addresses.
+// For "PATCH /channels/{channel_id}" it sets the name/topic budget.
 func WithRateLimit(route string, limit int, window time.Duration) Option {
 	return func(c *config) {
 		c.rateLimits = true
@@ -127,10 +145,23 @@ func WithGuildName(name string) Option { return func(c *config) { c.guildName = 
 
 // WithPrivilegedIntents sets which privileged intents (GUILD_MEMBERS,
 // GUILD_PRESENCES, MESSAGE_CONTENT) the application has enabled in the
-// developer portal. IDENTIFY asking for others is closed with 4014, as on
-// Discord. The default enables all three.
+// developer portal. IDENTIFY asking for others is closed with 4014
+// "Disallowed intent(s)", as on Discord. The default enables none, as on a
+// freshly created application: "Privileged intents ... must be enabled in
+// your app's settings" and "4014 Disallowed intent(s): You sent a disallowed
+// intent for a Gateway Intent. You may have tried to specify an intent that
+// you have not enabled or are not approved for."
+// (https://discord.com/developers/docs/events/gateway#privileged-intents,
+// https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes)
 func WithPrivilegedIntents(intents discordgo.Intent) Option {
 	return func(c *config) { c.privilegedIntents = int(intents) }
+}
+
+// WithServerMembersIntent is WithPrivilegedIntents(GUILD_MEMBERS): the
+// application has "Server Members Intent" turned on, as the README's setup
+// tells the operator to do for the workshop bot.
+func WithServerMembersIntent() Option {
+	return WithPrivilegedIntents(discordgo.IntentGuildMembers)
 }
 
 // WithInteractionDeadline changes Discord's 3 s deadline for the first
@@ -172,7 +203,7 @@ func NewServer(opts ...Option) (*Server, error) {
 	cfg := config{
 		heartbeat:           time.Second,
 		guildName:           "Workshop",
-		privilegedIntents:   privilegedIntents,
+		rateLimits:          true,
 		interactionDeadline: 3 * time.Second,
 		now:                 time.Now,
 	}

@@ -31,7 +31,9 @@ func client(t *testing.T, s *Server) *discordgo.Session {
 	}
 	base, _ := url.Parse(s.URL())
 	dg.Client = &http.Client{Transport: rewrite{base}, Timeout: 10 * time.Second}
-	dg.Identify.Intents = discordgo.IntentsAllWithoutPrivileged | discordgo.IntentGuildMembers
+	// Ask for the privileged intents the application has enabled, and no
+	// more: a fresh application has none (see WithPrivilegedIntents).
+	dg.Identify.Intents = discordgo.IntentsAllWithoutPrivileged | discordgo.Intent(s.cfg.privilegedIntents)
 	dg.LogLevel = -1
 	return dg
 }
@@ -66,7 +68,7 @@ func send(dg *discordgo.Session, channelID, content string) (*discordgo.Message,
 }
 
 func TestGatewayReadyAndGuildCreate(t *testing.T) {
-	s := New(t)
+	s := New(t, WithPrivilegedIntents(discordgo.IntentGuildMembers)) // members in GUILD_CREATE
 	general := s.AddChannel("general", 0, "")
 	alice := s.AddMember("alice")
 	dg := client(t, s)

@@ -44,7 +44,9 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	s, err := discordtest.NewServer()
+	// The bot needs Server Members Intent, as on Discord (the README's setup
+	// turns it on); the rate limits stay on.
+	s, err := discordtest.NewServer(discordtest.WithServerMembersIntent())
 	if err != nil {
 		return err
 	}
