@@ -66,7 +66,7 @@ type Transport struct {
 	appID        string                        // from READY
 	botID        string                        // from READY
 	guild        *discordgo.Guild              // as of the last GUILD_CREATE; ours alone, since discordgo's state is off
-	roleNames    map[string]string             // role id -> name, kept current by role events
+	modRole      string                        // id of the moderators role, resolved once at start; "" if none
 	channels     map[string]*discordgo.Channel // logical channel (bot.ChannelAnnouncements...) -> resolved channel
 	reminderRole string                        // id of the role PingRole mentions; "" if none
 }
@@ -115,7 +115,6 @@ func New(cfg Config) (*Transport, error) {
 		commands:    commands,
 		maxAttempts: cfg.MaxAttempts,
 		guildReady:  make(chan struct{}),
-		roleNames:   map[string]string{},
 		channels:    map[string]*discordgo.Channel{},
 	}
 	if t.maxAttempts <= 0 {
@@ -145,9 +144,6 @@ func New(cfg Config) (*Transport, error) {
 	}
 	s.AddHandler(t.onReady)
 	s.AddHandler(t.onGuildCreate)
-	s.AddHandler(t.onRoleCreate)
-	s.AddHandler(t.onRoleUpdate)
-	s.AddHandler(t.onRoleDelete)
 	s.AddHandler(t.onConnect)
 	s.AddHandler(t.onDisconnect)
 	s.AddHandler(t.onResumed)
@@ -196,8 +192,7 @@ func (t *Transport) Open(ctx context.Context) error {
 			t.guildID, time.Since(start).Round(time.Millisecond), InviteURL(appID), ctx.Err())
 	}
 	t.log.Info("gateway ready", "latency", time.Since(start).Round(time.Millisecond))
-	t.setUp(ctx)
-	return nil
+	return t.setUp(ctx)
 }
 
 // openGateway runs discordgo's Open, and again after a pause while the gateway
@@ -345,39 +340,9 @@ func (t *Transport) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate
 	}
 	t.state.Lock()
 	t.guild = g.Guild
-	clear(t.roleNames)
-	for _, r := range g.Roles {
-		t.roleNames[r.ID] = r.Name
-	}
 	t.state.Unlock()
 	t.log.Info("guild available", "name", g.Name, "channels", len(g.Channels), "roles", len(g.Roles))
 	t.readyOnce.Do(func() { close(t.guildReady) })
-}
-
-func (t *Transport) onRoleCreate(_ *discordgo.Session, e *discordgo.GuildRoleCreate) {
-	t.setRole(e.GuildRole)
-}
-
-func (t *Transport) onRoleUpdate(_ *discordgo.Session, e *discordgo.GuildRoleUpdate) {
-	t.setRole(e.GuildRole)
-}
-
-func (t *Transport) setRole(gr *discordgo.GuildRole) {
-	if gr == nil || gr.Role == nil || gr.GuildID != t.guildID {
-		return
-	}
-	t.state.Lock()
-	t.roleNames[gr.Role.ID] = gr.Role.Name
-	t.state.Unlock()
-}
-
-func (t *Transport) onRoleDelete(_ *discordgo.Session, e *discordgo.GuildRoleDelete) {
-	if e.GuildID != t.guildID {
-		return
-	}
-	t.state.Lock()
-	delete(t.roleNames, e.RoleID)
-	t.state.Unlock()
 }
 
 func (t *Transport) onConnect(_ *discordgo.Session, _ *discordgo.Connect) {

@@ -39,7 +39,7 @@ const busyTimeoutMS = 1000
 type DB struct {
 	path string
 	sql  *sql.DB
-	lock *lockFile
+	lock *dbLock
 
 	closeOnce sync.Once
 	closeErr  error
@@ -70,10 +70,15 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 		return nil, wrap(errors.New("file name must not contain '?' or '#'"))
 	}
 
-	// Lock first: a second bot must not so much as read-check the file.
-	lock, err := acquireLock(path + ".lock")
+	// Lock first: a second bot must not so much as read-check the file,
+	// whatever name (symlink, hard link) it finds the file by.
+	lock, real, err := lockDatabase(path)
 	if err != nil {
 		return nil, wrap(err)
+	}
+	if strings.ContainsAny(real, "?#") {
+		lock.release()
+		return nil, wrap(fmt.Errorf("file name must not contain '?' or '#' (the link resolves to %s)", real))
 	}
 	defer func() {
 		if err != nil {
@@ -84,7 +89,7 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 	// Per-connection settings go in the DSN, so a connection database/sql
 	// replaces gets them too. journal_mode is not among them: it is persistent
 	// and writes the header, which must wait until the file has been checked.
-	dsn := path +
+	dsn := real +
 		fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS) +
 		"&_pragma=foreign_keys(1)" +
 		"&_pragma=synchronous(FULL)" +
