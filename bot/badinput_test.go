@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"workshopbot/bot"
@@ -116,6 +118,16 @@ func TestBadFiles(t *testing.T) {
 			want: []string{"schedule.yaml:18", `id "talk" is already used`}},
 		{name: "YAML alias bomb", schedule: laughs,
 			want: []string{"schedule.yaml:1", `unknown key "a"`}},
+		{name: "workshop in year 9999", schedule: replaceLine(t, goodSchedule, "date:", "  date: 9999-12-31"),
+			want: []string{"schedule.yaml:5", "workshop.date", "not a plausible workshop date"}},
+		{name: "workshop in year 0000", schedule: replaceLine(t, goodSchedule, "date:", "  date: 0000-01-01"),
+			want: []string{"schedule.yaml:5", "workshop.date", "not a plausible workshop date"}},
+		{name: "session years from the workshop date", schedule: replaceLine(t, goodSchedule, `start: "09:15"`, `    start: "9999-12-31T23:00:00Z"`),
+			want: []string{"schedule.yaml:14", "sessions[0].start", "more than a year from the workshop date"}},
+		{name: "lead beyond 7 days", schedule: replaceLine(t, goodSchedule, "leads:", "  leads: [200h, 0m]"),
+			want: []string{"schedule.yaml:9", "reminders.leads[0]", "at most 7 days"}},
+		{name: "escaped control character in a title", schedule: replaceLine(t, goodSchedule, "title: Solving", `    title: "Solving \x1b[31mPDEs"`),
+			want: []string{"schedule.yaml:17", "control character U+001B", "written as an escape"}},
 		{name: "poster session is a word", posters: strings.Replace(goodPosters, "grand,1,", "grand,one,", 1),
 			want: []string{"posters.csv:2", "session", `"one"`}},
 		{name: "poster session does not exist", posters: strings.Replace(goodPosters, "grand,1,", "grand,99,", 1),
@@ -381,5 +393,29 @@ func TestMentionInjectionInMessages(t *testing.T) {
 	}
 	if quoted == 0 {
 		t.Errorf("no message quotes the injected text; the test does not test anything")
+	}
+}
+
+// TestScheduleThatIsAFIFO: a named pipe given as schedule.yaml is refused at
+// once; opening it to read would block until a writer came.
+func TestScheduleThatIsAFIFO(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "schedule.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	posters := filepath.Join(dir, "posters.csv")
+	if err := os.WriteFile(posters, []byte(goodPosters), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := bot.LoadProgram(fifo, posters); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file (a named pipe)") {
+			t.Fatalf("LoadProgram on a FIFO: %v, want it refused as a named pipe", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("LoadProgram blocked on a FIFO")
 	}
 }

@@ -69,6 +69,8 @@ func findSpec(name string) (CommandSpec, bool) {
 }
 
 // IsModerator reports whether u holds the moderators role (by name or id).
+// The Discord transport lists that name only for the role it resolved by id at
+// start, never for another role of the same name in any case.
 func IsModerator(s *Schedule, u User) bool {
 	role := s.Discord.Moderators
 	return role != "" && slices.ContainsFunc(u.Roles, func(r string) bool { return strings.EqualFold(r, role) })

@@ -196,9 +196,15 @@ func CardHash(embeds []Embed) string {
 	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-// isPresenter reports whether u is one of p's presenters, by user id or username.
+// isPresenter reports whether u is one of p's presenters: an entry that is a
+// snowflake matches only a user id, any other entry only a username. Discord
+// allows all-digit usernames, so a member named like a listed id is not that
+// presenter.
 func isPresenter(p Poster, u User) bool {
 	return slices.ContainsFunc(p.Presenters, func(name string) bool {
-		return name == u.ID || (u.Name != "" && strings.EqualFold(name, u.Name))
+		if snowflakeRE.MatchString(name) {
+			return name == u.ID
+		}
+		return u.Name != "" && strings.EqualFold(name, u.Name)
 	})
 }

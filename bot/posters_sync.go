@@ -145,9 +145,8 @@ type PosterDesired struct {
 
 // DesiredPosters computes the poster channels prog wants: per poster session in
 // order, categories of at most 50 channels in poster order; per poster a
-// channel name, topic, card and presenters' rights. members maps lower-case
-// usernames and user ids to user ids.
-func DesiredPosters(prog *Program, recs map[string]PosterRecord, members map[string]string, archived bool, everyone, self string) PosterDesired {
+// channel name, topic, card and presenters' rights, resolved through members.
+func DesiredPosters(prog *Program, recs map[string]PosterRecord, members Members, archived bool, everyone, self string) PosterDesired {
 	cat := prog.Schedule.Discord.PosterCategory
 	if cat == "" {
 		cat = DefaultPosterCategory
@@ -182,7 +181,7 @@ func DesiredPosters(prog *Program, recs map[string]PosterRecord, members map[str
 			w.Card = PosterCard(prog.Schedule, p, rec.Links)
 			w.CardHash = CardHash(w.Card.Embeds)
 			for _, who := range p.Presenters {
-				if id, ok := members[strings.ToLower(who)]; ok {
+				if id, ok := members.Resolve(who); ok {
 					if !slices.Contains(w.Presenters, id) {
 						w.Presenters = append(w.Presenters, id)
 					}
@@ -195,6 +194,34 @@ func DesiredPosters(prog *Program, recs map[string]PosterRecord, members map[str
 		}
 	}
 	return d
+}
+
+// Members are the guild's members as presenters are looked up in them. Ids
+// and usernames are kept apart: Discord allows all-digit usernames, and a
+// member whose username is a listed id must not take that presenter's rights.
+type Members struct {
+	IDs   map[string]bool   // user ids
+	Names map[string]string // lower-case username -> user id
+}
+
+// Resolve finds the user id of a presenter entry of posters.csv: a snowflake
+// matches only a user id, anything else only a username.
+func (m Members) Resolve(who string) (string, bool) {
+	if snowflakeRE.MatchString(who) {
+		return who, m.IDs[who]
+	}
+	id, ok := m.Names[strings.ToLower(who)]
+	return id, ok
+}
+
+func (m *Members) add(u User) {
+	if m.IDs == nil {
+		m.IDs, m.Names = map[string]bool{}, map[string]string{}
+	}
+	m.IDs[u.ID] = true
+	if u.Name != "" {
+		m.Names[strings.ToLower(u.Name)] = u.ID
+	}
 }
 
 // posterOverwrites are the overwrites a poster channel should carry.
@@ -629,10 +656,16 @@ func (b *Bot) SyncPosters(ctx context.Context) (PosterReport, error) {
 	return rep, nil
 }
 
-// posterMembers maps lower-case usernames and user ids to user ids: the guild's
-// members, and users the bot learned of from joins and commands.
-func (b *Bot) posterMembers(ctx context.Context, pg PosterGuild, prog *Program) (map[string]string, error) {
-	out := map[string]string{}
+// posterMembers are the guild's members, and users the bot learned of from
+// joins and commands. The guild's list wins over a learned username, which may
+// be stale.
+func (b *Bot) posterMembers(ctx context.Context, pg PosterGuild, prog *Program) (Members, error) {
+	var out Members
+	b.posters.mu.Lock()
+	for _, u := range b.posters.known {
+		out.add(u)
+	}
+	b.posters.mu.Unlock()
 	need := false
 	for _, p := range prog.Posters {
 		need = need || len(p.Presenters) > 0
@@ -640,20 +673,12 @@ func (b *Bot) posterMembers(ctx context.Context, pg PosterGuild, prog *Program) 
 	if need {
 		list, err := pg.GuildMembers(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("poster sync: list members: %w", err)
+			return Members{}, fmt.Errorf("poster sync: list members: %w", err)
 		}
 		for _, u := range list {
-			out[u.ID] = u.ID
-			if u.Name != "" {
-				out[strings.ToLower(u.Name)] = u.ID
-			}
+			out.add(u)
 		}
 	}
-	b.posters.mu.Lock()
-	for k, v := range b.posters.known {
-		out[k] = v
-	}
-	b.posters.mu.Unlock()
 	return out, nil
 }
 
@@ -851,16 +876,16 @@ type posterState struct {
 	wake    chan struct{}
 
 	mu         sync.Mutex
-	want       bool              // a sync is requested
-	report     bool              // tell the moderators what the next sync did, even nothing
-	posts      []Message         // announcements (/poster here) waiting for the loop
-	known      map[string]string // lower-case username or id -> user id, from joins and commands
+	want       bool            // a sync is requested
+	report     bool            // tell the moderators what the next sync did, even nothing
+	posts      []Message       // announcements (/poster here) waiting for the loop
+	known      map[string]User // user id -> user, from joins and commands
 	places     map[string]PosterPlace
 	topicEdits map[string][]time.Time // poster id -> topic changes asked, for Discord's 2 per 10 minutes
 }
 
 func newPosterState() posterState {
-	return posterState{wake: make(chan struct{}, 1), known: map[string]string{}, topicEdits: map[string][]time.Time{}}
+	return posterState{wake: make(chan struct{}, 1), known: map[string]User{}, topicEdits: map[string][]time.Time{}}
 }
 
 // RequestPosterSync asks the poster loop for a sync; report makes it tell the
@@ -891,10 +916,7 @@ func (b *Bot) learnPresenter(prog *Program, u User) bool {
 		return false
 	}
 	b.posters.mu.Lock()
-	b.posters.known[u.ID] = u.ID
-	if u.Name != "" {
-		b.posters.known[strings.ToLower(u.Name)] = u.ID
-	}
+	b.posters.known[u.ID] = u
 	b.posters.mu.Unlock()
 	return true
 }

@@ -143,7 +143,7 @@ func testPosters(n1, n2 int) []Poster {
 
 func TestPlanPosterSync(t *testing.T) {
 	sched := testPosterSchedule()
-	members := map[string]string{"user1": "u1", "user2": "u2"}
+	members := Members{Names: map[string]string{"user1": "u1", "user2": "u2"}}
 	prog := &Program{Schedule: sched, Posters: testPosters(73, 47)}
 	base := DesiredPosters(prog, nil, members, false, "everyone", "botid")
 	guild, recs := guildFor(base)
@@ -175,7 +175,7 @@ func TestPlanPosterSync(t *testing.T) {
 			return DesiredPosters(p, nil, members, false, "everyone", "botid")
 		}(), guild, recs, want{edits: 1, cards: 1}},
 		{"a presenter joined: one overwrite", func() PosterDesired {
-			m := map[string]string{"user1": "u1", "user2": "u2", "user3": "u3"}
+			m := Members{Names: map[string]string{"user1": "u1", "user2": "u2", "user3": "u3"}}
 			return DesiredPosters(prog, nil, m, false, "everyone", "botid")
 		}(), guild, recs, want{rights: 1}},
 		{"a poster left the file: archived", func() PosterDesired {
@@ -218,9 +218,9 @@ func TestPlanPosterSync(t *testing.T) {
 func TestPlanPosterSyncSpillMoves(t *testing.T) {
 	sched := testPosterSchedule()
 	prog := &Program{Schedule: sched, Posters: testPosters(73, 47)}
-	guild, recs := guildFor(DesiredPosters(prog, nil, nil, false, "everyone", "bot"))
+	guild, recs := guildFor(DesiredPosters(prog, nil, Members{}, false, "everyone", "bot"))
 	prog2 := &Program{Schedule: sched, Posters: testPosters(73, 47)[1:]}
-	d := DesiredPosters(prog2, nil, nil, false, "everyone", "bot")
+	d := DesiredPosters(prog2, nil, Members{}, false, "everyone", "bot")
 	m, _ := MatchPosterChannels(d, guild, recs)
 	p := PlanPosterSync(d, guild, m)
 	var moves []string

@@ -270,6 +270,14 @@ func (d *yamlDecoder) text(n *yaml.Node, field string) (string, bool) {
 	if n.Tag == "!!null" {
 		return "", true
 	}
+	// checkText has seen the file's raw bytes; a double-quoted scalar can still
+	// spell control characters as escapes ("\x1b[31m", "\u0007").
+	for _, r := range n.Value {
+		if r != '\n' && r != '\t' && (r < 0x20 || r >= 0x7f && r < 0xa0) {
+			d.errorf(n, field, "control character %U (written as an escape) is not allowed; delete it", r)
+			return "", false
+		}
+	}
 	return strings.TrimSpace(n.Value), true
 }
 
@@ -490,9 +498,12 @@ func (d *yamlDecoder) workshop(n *yaml.Node) (w Workshop, ok bool) {
 	dateOK := false
 	if date != "" {
 		t, err := time.ParseInLocation(time.DateOnly, date, w.Location)
-		if err != nil {
+		switch {
+		case err != nil:
 			d.errorf(dateNode, "workshop.date", "%q is not a date; want YYYY-MM-DD, like 2021-12-14", date)
-		} else {
+		case t.Year() < minYear || t.Year() > maxYear:
+			d.errorf(dateNode, "workshop.date", "%q is not a plausible workshop date; want a year from %d to %d", date, minYear, maxYear)
+		default:
 			w.Date, dateOK = t, true
 		}
 	}
@@ -577,6 +588,10 @@ func (d *yamlDecoder) leads(n *yaml.Node) []time.Duration {
 		if !ok {
 			continue
 		}
+		if t > MaxLead {
+			d.errorf(c, field, "%s is more than %s before a session; a lead is at most 7 days (168h)", formatDuration(t), formatDuration(MaxLead))
+			continue
+		}
 		if slices.Contains(leads, t) {
 			d.errorf(c, field, "%s is listed twice; list each lead once", formatDuration(t))
 			continue
@@ -658,6 +673,7 @@ func (d *yamlDecoder) sessions(n *yaml.Node, day time.Time, dayOK bool) []Sessio
 	if !dayOK {
 		return plain(ps)
 	}
+	d.checkNearDay(ps, day)
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Start.Before(ps[j].Start) })
 	for i := range ps {
 		p := &ps[i]
@@ -773,6 +789,41 @@ func (d *yamlDecoder) instant(n *yaml.Node, field, v string, day time.Time) (tim
 	return time.Time{}, false
 }
 
+// Bounds on dates: every encoder of time the bot uses (JSON wants years 0 to
+// 9999, Discord's timestamps and scheduled events, iCalendar) works well
+// inside them, and a date outside is a typo, not a workshop.
+const (
+	minYear = 2000
+	maxYear = 2999
+	// MaxFromDay is how far from the workshop date a session may start or end.
+	MaxFromDay = 366 * 24 * time.Hour
+	// MaxLead is the longest reminder lead: a week before a session.
+	MaxLead = 7 * 24 * time.Hour
+)
+
+// checkNearDay reports sessions that start or end more than MaxFromDay from
+// the workshop date (a date-time with a wrong year).
+func (d *yamlDecoder) checkNearDay(ps []parsedSession, day time.Time) {
+	far := func(t time.Time) bool { return t.Sub(day) > MaxFromDay || day.Sub(t) > MaxFromDay }
+	for i := range ps {
+		p := &ps[i]
+		if !p.timesOK {
+			continue
+		}
+		for _, c := range []struct {
+			field string
+			t     time.Time
+			given bool
+		}{{"start", p.Start, true}, {"end", p.End, p.endGiven}} {
+			if c.given && far(c.t) {
+				d.errorf(p.node, p.path+"."+c.field, "%s is more than a year from the workshop date %s; check the year", c.t.Format(time.RFC3339), day.Format(time.DateOnly))
+				p.timesOK = false
+				break
+			}
+		}
+	}
+}
+
 // checkIDs reports ids used twice, in file order.
 func (d *yamlDecoder) checkIDs(ps []parsedSession) {
 	first := map[string]*parsedSession{}
@@ -874,11 +925,19 @@ func suggestID(id, title string) string {
 
 // readFile reads path, refusing files larger than limit.
 func readFile(path string, limit int) ([]byte, Errors) {
+	// A FIFO or a device would block the open or the read, or never end:
+	// only a regular file (through any symlinks) is read.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return nil, Errors{{File: path, Msg: fmt.Sprintf("is not a regular file (%s); give the path of a file", fileKind(fi.Mode()))}}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, Errors{{File: path, Msg: "cannot open: " + pathErr(err)}}
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		return nil, Errors{{File: path, Msg: fmt.Sprintf("is not a regular file (%s); give the path of a file", fileKind(fi.Mode()))}}
+	}
 	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
 	if err != nil {
 		return nil, Errors{{File: path, Msg: "cannot read: " + pathErr(err)}}
@@ -891,6 +950,21 @@ func readFile(path string, limit int) ([]byte, Errors) {
 		return nil, Errors{sizeError(path, size, limit)}
 	}
 	return data, nil
+}
+
+// fileKind names what a non-regular file is, for errors.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a plain file"
 }
 
 // pathErr is an os error without the path, which the FileError already gives.

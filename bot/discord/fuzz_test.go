@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
+
+	"workshopbot/bot"
 )
 
 // interactionSeeds are INTERACTION_CREATE payloads as the gateway delivers them:
@@ -44,7 +46,7 @@ func FuzzDecodeInteraction(f *testing.F) {
 	for _, s := range interactionSeeds {
 		f.Add([]byte(s))
 	}
-	tr := &Transport{log: slog.New(slog.DiscardHandler), roleNames: map[string]string{"6": "Moderators"}}
+	tr := &Transport{log: slog.New(slog.DiscardHandler), modRole: "6", cfg: Config{Names: bot.DiscordConfig{Moderators: "Moderators"}}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var e discordgo.InteractionCreate
 		if err := json.Unmarshal(data, &e); err != nil || e.Interaction == nil {

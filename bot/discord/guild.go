@@ -29,14 +29,21 @@ var ownChannels = []ownChannel{
 
 // setUp resolves the guild's channels and roles, creates the missing bot-owned
 // channels, logs the permissions the bot lacks, and registers the commands. It logs
-// what it cannot do and goes on.
-func (t *Transport) setUp(ctx context.Context) {
+// what it cannot do and goes on; only a role name that two roles share is an
+// error, since the bot could not tell which one holds the rights.
+func (t *Transport) setUp(ctx context.Context) error {
 	t.state.RLock()
 	g, botID, appID := t.guild, t.botID, t.appID
 	t.state.RUnlock()
 
-	modRole := t.findRole(g, t.cfg.Names.Moderators, "moderators")
-	remRole := t.findRole(g, t.cfg.Names.ReminderRole, "reminder")
+	modRole, err := t.findRole(g, t.cfg.Names.Moderators, "moderators")
+	if err != nil {
+		return err
+	}
+	remRole, err := t.findRole(g, t.cfg.Names.ReminderRole, "reminder")
+	if err != nil {
+		return err
+	}
 	botRoles, err := t.botRoles(ctx, g, botID)
 	known := err == nil
 	if err != nil {
@@ -83,15 +90,19 @@ func (t *Transport) setUp(ctx context.Context) {
 
 	t.state.Lock()
 	t.channels = resolved
-	t.reminderRole = ""
+	t.reminderRole, t.modRole = "", ""
 	if remRole != nil {
 		t.reminderRole = remRole.ID
+	}
+	if modRole != nil {
+		t.modRole = modRole.ID
 	}
 	t.state.Unlock()
 
 	if err := t.registerCommands(ctx, appID); err != nil {
 		t.log.Error("commands not registered; the ones registered before (if any) still work", "error", err)
 	}
+	return nil
 }
 
 // checkPrivate warns when the moderators channel is visible to everyone, or not to
@@ -107,27 +118,41 @@ func (t *Transport) checkPrivate(g *discordgo.Guild, ch *discordgo.Channel, modR
 	}
 }
 
-// findRole resolves a role by id or name; what is the role's use, for logs.
-func (t *Transport) findRole(g *discordgo.Guild, want, what string) *discordgo.Role {
+// findRole resolves a role by id, else by its exact name when one role alone
+// has it; what is the role's use, for logs. Two roles with the name is an
+// error that names them: the bot checks rights by id and cannot guess which.
+func (t *Transport) findRole(g *discordgo.Guild, want, what string) (*discordgo.Role, error) {
 	want = strings.TrimPrefix(strings.TrimSpace(want), "@")
 	if want == "" {
 		t.log.Info("no " + what + " role configured")
-		return nil
+		return nil, nil
 	}
-	for _, match := range []func(*discordgo.Role) bool{
-		func(r *discordgo.Role) bool { return r.ID == want },
-		func(r *discordgo.Role) bool { return r.Name == want },
-		func(r *discordgo.Role) bool { return strings.EqualFold(r.Name, want) },
-	} {
-		for _, r := range g.Roles {
-			if r.ID != g.ID && match(r) {
-				t.log.Info("role resolved", "use", what, "role", r.Name, "role_id", r.ID)
-				return r
-			}
+	var named []*discordgo.Role
+	for _, r := range g.Roles {
+		if r.ID == g.ID {
+			continue // @everyone
+		}
+		if r.ID == want {
+			t.log.Info("role resolved", "use", what, "role", r.Name, "role_id", r.ID)
+			return r, nil
+		}
+		if r.Name == want {
+			named = append(named, r)
 		}
 	}
-	t.log.Warn(fmt.Sprintf("%s role %q not found in the guild", what, want), "use", what, "role", want)
-	return nil
+	switch len(named) {
+	case 0:
+		t.log.Warn(fmt.Sprintf("%s role %q not found in the guild (names match exactly, case included)", what, want), "use", what, "role", want)
+		return nil, nil
+	case 1:
+		t.log.Info("role resolved", "use", what, "role", named[0].Name, "role_id", named[0].ID)
+		return named[0], nil
+	}
+	ids := make([]string, len(named))
+	for i, r := range named {
+		ids[i] = r.ID
+	}
+	return nil, fmt.Errorf("discord: %s role %q: %d roles have that name (ids %s); rename all but one, or give the role's id in schedule.yaml", what, want, len(named), strings.Join(ids, ", "))
 }
 
 // findChannel resolves a text channel by id, else by name as Discord spells names

@@ -172,7 +172,9 @@ func (t *Transport) decode(i *discordgo.Interaction) bot.Command {
 	return cmd
 }
 
-// user is who sent an interaction, with their roles by id and by name.
+// user is who sent an interaction, with their role ids; the moderators role,
+// matched by id, also by its name in schedule.yaml. A role is never matched
+// by its name: anyone who may create roles can copy a name.
 func (t *Transport) user(i *discordgo.Interaction) bot.User {
 	var user bot.User
 	var u *discordgo.User
@@ -193,8 +195,8 @@ func (t *Transport) user(i *discordgo.Interaction) bot.User {
 	t.state.RLock()
 	for _, id := range roles {
 		user.Roles = append(user.Roles, id)
-		if name, ok := t.roleNames[id]; ok {
-			user.Roles = append(user.Roles, name)
+		if id == t.modRole && id != t.cfg.Names.Moderators {
+			user.Roles = append(user.Roles, t.cfg.Names.Moderators)
 		}
 	}
 	t.state.RUnlock()

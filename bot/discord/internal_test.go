@@ -183,7 +183,7 @@ func TestDecode(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &i); err != nil {
 		t.Fatal(err)
 	}
-	tr := &Transport{roleNames: map[string]string{"7": "moderators"}, log: slog.Default()}
+	tr := &Transport{modRole: "7", cfg: Config{Names: bot.DiscordConfig{Moderators: "moderators"}}, log: slog.Default()}
 	got := tr.decode(&i)
 	want := bot.Command{
 		Name:    "questions admin move",

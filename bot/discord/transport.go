@@ -73,7 +73,7 @@ type Transport struct {
 	appID        string                        // from READY
 	botID        string                        // from READY
 	guild        *discordgo.Guild              // as of the last GUILD_CREATE; ours alone, since discordgo's state is off
-	roleNames    map[string]string             // role id -> name, kept current by role events
+	modRole      string                        // id of the moderators role, resolved once at start; "" if none
 	channels     map[string]*discordgo.Channel // logical channel (bot.ChannelAnnouncements...) -> resolved channel
 	reminderRole string                        // id of the role PingRole mentions; "" if none
 }
@@ -123,7 +123,6 @@ func New(cfg Config) (*Transport, error) {
 		maxAttempts: cfg.MaxAttempts,
 		pacer:       rate.NewLimiter(paceRate, paceBurst),
 		guildReady:  make(chan struct{}),
-		roleNames:   map[string]string{},
 		channels:    map[string]*discordgo.Channel{},
 	}
 	if t.maxAttempts <= 0 {
@@ -153,9 +152,6 @@ func New(cfg Config) (*Transport, error) {
 	}
 	s.AddHandler(t.onReady)
 	s.AddHandler(t.onGuildCreate)
-	s.AddHandler(t.onRoleCreate)
-	s.AddHandler(t.onRoleUpdate)
-	s.AddHandler(t.onRoleDelete)
 	s.AddHandler(t.onConnect)
 	s.AddHandler(t.onDisconnect)
 	s.AddHandler(t.onResumed)
@@ -206,8 +202,7 @@ func (t *Transport) Open(ctx context.Context) error {
 			t.guildID, time.Since(start).Round(time.Millisecond), InviteURL(appID), ctx.Err())
 	}
 	t.log.Info("gateway ready", "latency", time.Since(start).Round(time.Millisecond))
-	t.setUp(ctx)
-	return nil
+	return t.setUp(ctx)
 }
 
 // openGateway runs discordgo's Open, and again after a pause while the gateway
@@ -355,10 +350,6 @@ func (t *Transport) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate
 	}
 	t.state.Lock()
 	t.guild = g.Guild
-	clear(t.roleNames)
-	for _, r := range g.Roles {
-		t.roleNames[r.ID] = r.Name
-	}
 	t.state.Unlock()
 	t.log.Info("guild available", "name", g.Name, "channels", len(g.Channels), "roles", len(g.Roles), "members", g.MemberCount)
 	t.readyOnce.Do(func() { close(t.guildReady) })
@@ -397,32 +388,6 @@ func (t *Transport) onMessageCreate(_ *discordgo.Session, m *discordgo.MessageCr
 	}
 	t.state.RUnlock()
 	t.activity(bot.Activity{Kind: bot.ActivityMessage, Channel: channel})
-}
-
-func (t *Transport) onRoleCreate(_ *discordgo.Session, e *discordgo.GuildRoleCreate) {
-	t.setRole(e.GuildRole)
-}
-
-func (t *Transport) onRoleUpdate(_ *discordgo.Session, e *discordgo.GuildRoleUpdate) {
-	t.setRole(e.GuildRole)
-}
-
-func (t *Transport) setRole(gr *discordgo.GuildRole) {
-	if gr == nil || gr.Role == nil || gr.GuildID != t.guildID {
-		return
-	}
-	t.state.Lock()
-	t.roleNames[gr.Role.ID] = gr.Role.Name
-	t.state.Unlock()
-}
-
-func (t *Transport) onRoleDelete(_ *discordgo.Session, e *discordgo.GuildRoleDelete) {
-	if e.GuildID != t.guildID {
-		return
-	}
-	t.state.Lock()
-	delete(t.roleNames, e.RoleID)
-	t.state.Unlock()
 }
 
 func (t *Transport) onConnect(_ *discordgo.Session, _ *discordgo.Connect) {

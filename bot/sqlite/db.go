@@ -48,7 +48,7 @@ type DB struct {
 	read *sql.DB // the reading connections (query_only)
 	ckpt *sql.DB // the checkpointer's connection (writer.go), and Backup's: query_only refuses VACUUM INTO
 	w    *writer
-	lock *lockFile
+	lock *dbLock
 
 	closeOnce sync.Once
 	closeErr  error
@@ -79,10 +79,15 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 		return nil, wrap(errors.New("file name must not contain '?' or '#'"))
 	}
 
-	// Lock first: a second bot must not so much as read-check the file.
-	lock, err := acquireLock(path + ".lock")
+	// Lock first: a second bot must not so much as read-check the file,
+	// whatever name (symlink, hard link) it finds the file by.
+	lock, real, err := lockDatabase(path)
 	if err != nil {
 		return nil, wrap(err)
+	}
+	if strings.ContainsAny(real, "?#") {
+		lock.release()
+		return nil, wrap(fmt.Errorf("file name must not contain '?' or '#' (the link resolves to %s)", real))
 	}
 	defer func() {
 		if err != nil {
@@ -93,7 +98,7 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 	// Per-connection settings go in the DSN, so a connection database/sql
 	// replaces gets them too. journal_mode is not among them: it is persistent
 	// and writes the header, which must wait until the file has been checked.
-	base := path + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS)
+	base := real + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS)
 	// The writing connection leaves checkpoints to the checkpointer (writer.go).
 	sdb, err := sql.Open("sqlite", base+"&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {

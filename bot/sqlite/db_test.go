@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ func TestOpenRefusesCorruptFile(t *testing.T) {
 		content func(t *testing.T, path string) []byte // what to write at path
 	}{
 		{"random bytes", func(*testing.T, string) []byte { return random }},
+		{"empty file", func(*testing.T, string) []byte { return nil }}, // SQLite would start it as a new database
 		{"text file", func(*testing.T, string) []byte { return []byte("id,session,title\np1,1,Posters\n") }},
 		{"header only", func(*testing.T, string) []byte { return []byte("SQLite format 3\x00") }},
 		{"damaged pages", func(t *testing.T, path string) []byte {
@@ -89,6 +91,38 @@ func TestOpenRefusesCorruptFile(t *testing.T) {
 				t.Errorf("lock still held after a failed Open: %v", err)
 			}
 		})
+	}
+}
+
+// A second bot reaching the file through a symlink or a hard link is refused
+// too: with a hard link, each would otherwise keep its own WAL (path-wal) and
+// lose the other's commits.
+func TestOpenIsExclusiveThroughLinks(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "workshopbot.db")
+	first, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	links := map[string]func(string, string) error{"symlink": os.Symlink, "hard link": os.Link}
+	for name, link := range links {
+		if name == "hard link" && runtime.GOOS == "windows" {
+			continue // no flock there: the side lock of the real path is all (see lockInode)
+		}
+		other := filepath.Join(t.TempDir(), "via-"+strings.ReplaceAll(name, " ", "-")+".db")
+		if err := link(path, other); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		second, err := Open(context.Background(), other)
+		if err == nil {
+			second.Close()
+			t.Errorf("a second Open through a %s succeeded", name)
+			continue
+		}
+		if !errors.Is(err, ErrLocked) {
+			t.Errorf("second Open through a %s = %v, want ErrLocked", name, err)
+		}
 	}
 }
 

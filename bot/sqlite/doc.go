@@ -3,8 +3,10 @@
 // one SQLite file, through the pure-Go driver modernc.org/sqlite.
 //
 // The file belongs to one running bot at a time. Open takes an exclusive lock
-// on a side file (path + ".lock", holding the owner's pid) for the life of the
-// DB, so a second bot on the same file fails at start instead of double-posting.
+// on a side file (the real path, symlinks resolved, + ".lock", holding the
+// owner's pid) and, where the system has flock, on the database file itself (so
+// a hard link meets it too) for the life of the DB: a second bot on the same
+// file, by whatever name, fails at start instead of double-posting.
 // The kernel drops the lock when the process exits, however it exits.
 //
 // Every commit is durable when PutReminder returns (WAL with synchronous=FULL).
@@ -13,7 +15,7 @@
 // is durable; reads run on connections of their own (WAL lets them see the last
 // commit without waiting for the next).
 // Open refuses, with an error naming the file, a file that is not a SQLite
-// database or is corrupt, a database of another application, a schema newer
+// database or is corrupt (an empty, 0-byte file included), a database of another application, a schema newer
 // than this build knows, and a database another bot holds; it never resets or
 // rewrites such a file.
 //

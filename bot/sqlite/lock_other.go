@@ -15,3 +15,7 @@ var errNoLocking = errors.New("file locking is not supported on this system")
 func tryLock(*os.File) (bool, error) { return false, errNoLocking }
 
 func syncDir(string) error { return nil }
+
+// lockInode is a no-op here: the side lock of the real path is the only one
+// (Windows locks are mandatory and would block SQLite's own reads).
+func lockInode(string) (*lockFile, error) { return nil, nil }

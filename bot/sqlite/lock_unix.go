@@ -4,6 +4,7 @@ package sqlite
 
 import (
 	"errors"
+	"fmt"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -28,3 +29,24 @@ func tryLock(f *os.File) (held bool, err error) {
 
 // syncDir makes a new name in dir durable.
 func syncDir(dir string) error { return syncOpened(dir, os.O_RDONLY) }
+
+// lockInode takes flock on the database file itself, creating it if missing: a
+// second name for the same file (a hard link) meets the lock too, since flock
+// belongs to the file, not to its name. It is independent of SQLite's fcntl
+// locks on the same file, and is released only after SQLite has closed it.
+func lockInode(path string) (*lockFile, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	held, err := tryLock(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if held {
+		f.Close()
+		return nil, &lockedError{link: true}
+	}
+	return &lockFile{f: f}, nil
+}

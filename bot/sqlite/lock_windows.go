@@ -27,3 +27,7 @@ func tryLock(f *os.File) (held bool, err error) {
 
 // syncDir is a no-op: Windows cannot sync a directory, and NTFS journals names.
 func syncDir(string) error { return nil }
+
+// lockInode is a no-op here: the side lock of the real path is the only one
+// (Windows locks are mandatory and would block SQLite's own reads).
+func lockInode(string) (*lockFile, error) { return nil, nil }
