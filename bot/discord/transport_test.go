@@ -479,8 +479,13 @@ func TestInteraction(t *testing.T) {
 		t.Errorf("response ephemeral %v, %d characters ending %q: want public, cut to 2000 with an ellipsis",
 			resp.Ephemeral(), len([]rune(resp.Content)), resp.Content[len(resp.Content)-10:])
 	}
-	if !strings.Contains(h.logs.String(), "command=\"questions approve\"") {
-		t.Errorf("no log line for the interaction:\n%s", h.logs)
+	// The line is logged once the callback is answered, so it may follow the
+	// response by a moment: wait for it, up to a bound.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(h.logs.String(), "command=\"questions approve\""); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no log line for the interaction:\n%s", h.logs)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -20,7 +20,9 @@ func TestSayLeavesContentOutWithoutTheIntent(t *testing.T) {
 		{"with MESSAGE_CONTENT", discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentMessageContent, "secret plans"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := New(t)
+			// The application has MESSAGE_CONTENT enabled in the portal; only
+			// the client's IDENTIFY decides whether it asks for it.
+			fake := New(t, WithPrivilegedIntents(discordgo.IntentMessageContent))
 			alice := fake.AddMember("alice")
 			ch := fake.AddChannel("general", 0, "")
 			dg := client(t, fake)
