@@ -290,6 +290,11 @@ func TestPosterSync120(t *testing.T) {
 	if n := count(first, "PUT /channels/{channel_id}/messages/pins/{message_id}"); n != 120 {
 		t.Errorf("%d pins, want 120", n)
 	}
+	// About 360 calls at once: the shared pacer keeps them under Discord's 50
+	// per second, so not one draws a global 429.
+	if global, _ := fake.RateLimited(); global != 0 {
+		t.Errorf("%d global 429s, want 0: every REST call goes through the pacer", global)
+	}
 
 	// Categories: Session 1 holds 50 + 23, Session 2 holds 47, in poster order.
 	cats := map[string]string{}

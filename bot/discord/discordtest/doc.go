@@ -19,8 +19,13 @@
 // Server.URL()+"/api/v9/..."; GET /api/v9/gateway then returns the fake's
 // WebSocket URL. Authenticate with Token.
 //
-// Faults (Fail) and Discord-like rate limits (WithRateLimits) exercise the
-// bot's retry paths; DropGateway exercises resuming.
+// The fake is as strict as Discord by default: rate limits on (global 50
+// per second, per-route buckets; WithoutRateLimits turns them off, and a
+// test that uses it says why), privileged intents refused with 4014 unless
+// enabled (WithPrivilegedIntents, WithServerMembersIntent), pins need
+// PIN_MESSAGES, and overwrites may grant only what the bot holds in the
+// channel. Faults (Fail) exercise the bot's retry paths; DropGateway
+// exercises resuming.
 //
 // The package must never import the bot's own packages: it is a fake of
 // Discord, not of the bot, and every package of the project may use it.
