@@ -47,7 +47,7 @@ func BenchmarkAskBurst(b *testing.B) {
 const burstWorkers = 32
 
 func benchAskBurst(b *testing.B, asks, votes int) {
-	fake := discordtest.New(b)
+	fake := discordtest.New(b, discordtest.WithServerMembersIntent())
 	fake.AddRole("Moderators", 0)
 	users := members(fake, "attendee", 500)
 	addr := freeAddr(b)

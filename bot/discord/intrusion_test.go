@@ -22,7 +22,7 @@ import (
 // https://support.discord.com/hc/en-us/articles/12620128861463) gets no
 // rights and is no presenter; the real presenter keeps theirs.
 func TestPresenterIDIsNotAUsername(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	fake.AddRole("moderators", 0)
 	fake.SetRolePermissions(fake.GuildID(), discordgo.PermissionViewChannel|discordgo.PermissionSendMessages|discordgo.PermissionReadMessageHistory)
 	alice := fake.AddMember("alice")
@@ -51,7 +51,7 @@ func TestPresenterIDIsNotAUsername(t *testing.T) {
 // differs only in case ("Moderators" for "moderators") gives nothing; two
 // roles with the exact name are a start-up error naming both.
 func TestModeratorRoleByID(t *testing.T) {
-	fake := discordtest.New(t)
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	mods := fake.AddRole("moderators", 0)
 	cosmetic := fake.AddRole("Moderators", 0)
 	mod := fake.AddMember("mo", mods)
