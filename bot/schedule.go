@@ -48,7 +48,7 @@ var DefaultLeads = []time.Duration{15 * time.Minute, 0}
 
 // The keys each block of schedule.yaml accepts, in the order error messages list them.
 var (
-	topKeys       = []string{"workshop", "discord", "reminders", "questions", "rooms", "sessions"}
+	topKeys       = []string{"workshop", "discord", "reminders", "questions", "source", "rooms", "sessions"}
 	workshopKeys  = []string{"name", "short_name", "timezone", "date", "links"}
 	discordKeys   = []string{"guild", "announcements", "panel_questions", "moderators_channel", "moderators_role", "reminder_role", "poster_category", "events"}
 	reminderKeys  = []string{"leads", "reload", "catch_up"}
@@ -457,6 +457,14 @@ func (d *yamlDecoder) schedule(root *yaml.Node) *Schedule {
 	}
 	if e, ok := m["questions"]; ok {
 		d.questions(e.value, &s.Questions)
+	}
+	if e, ok := m["source"]; ok {
+		// Read with its source, the file has no source: key left (source.go).
+		if s.Source = d.source(e.value); s.Source != "" {
+			d.errorf(e.value, "source", "the sessions come from %s, which this command does not read; "+
+				"the bot, check, ics and export frab read it", s.Source)
+		}
+		return s
 	}
 	if e, ok := m["rooms"]; ok {
 		s.Rooms = d.rooms(e.value)

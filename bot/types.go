@@ -89,8 +89,11 @@ type Schedule struct {
 	Discord   DiscordConfig
 	Reminders ReminderConfig
 	Questions QuestionsConfig
-	Rooms     []Room    // empty for a single-room program
-	Sessions  []Session // sorted by Start, then by file order
+	Rooms     []Room // empty for a single-room program
+	// Source is the URL of the live source the sessions come from
+	// (`source: {frab: URL}`), or "" when they are all in the file.
+	Source   string
+	Sessions []Session // sorted by Start, then by file order
 }
 
 // Poster is one row of posters.csv.
