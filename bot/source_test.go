@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"workshopbot/bot/bottest"
 )
@@ -75,5 +76,15 @@ func TestSourceKey(t *testing.T) {
 	}
 	if got := ScheduleSource("schedule.yaml", []byte(head)); got != "" {
 		t.Errorf("ScheduleSource of a file without one = %q", got)
+	}
+}
+
+// TestDelayRefusesALiveSource: /workshop delay edits schedule.yaml, which
+// does not hold a live source's sessions; it says where to move them.
+func TestDelayRefusesALiveSource(t *testing.T) {
+	data := []byte("workshop: {name: W, timezone: UTC, date: 2026-06-12}\nsource: {frab: https://pretalx.example/s.json}\n")
+	_, _, err := ShiftSessions("schedule.yaml", data, "talk", 10*time.Minute, true)
+	if err == nil || !strings.Contains(err.Error(), "the sessions come from https://pretalx.example/s.json: move them there") {
+		t.Errorf("err = %v", err)
 	}
 }
