@@ -139,11 +139,7 @@ func TestBrowserOverlay(t *testing.T) {
 	_ = qAlice
 
 	// The browser: Debian's chromium, headless, in a throwaway profile.
-	alloc, stopAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()))
+	alloc, stopAlloc := newBrowser(t)
 	defer stopAlloc()
 	overlay, stopOverlay := chromedp.NewContext(alloc)
 	defer stopOverlay()
@@ -321,6 +317,15 @@ func jsString(s string) string {
 
 // docsShots are the screenshots the README shows.
 var docsShots = map[string]bool{"dashboard.png": true, "overlay.png": true, "report.png": true}
+
+// newBrowser starts Debian's chromium, headless, in a throwaway profile.
+func newBrowser(t *testing.T) (context.Context, context.CancelFunc) {
+	return chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()))
+}
 
 // saveShots writes the screenshots to $ARTIFACTS_DIR (or ./artifacts), and,
 // with -docs-screenshots, the ones the README shows to docs/.

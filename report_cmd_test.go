@@ -132,11 +132,7 @@ func screenshotReport(t *testing.T, page []byte) {
 		w.Write(page)
 	}))
 	defer srv.Close()
-	alloc, stopAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()))
+	alloc, stopAlloc := newBrowser(t)
 	defer stopAlloc()
 	tab, stopTab := chromedp.NewContext(alloc)
 	defer stopTab()

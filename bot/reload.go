@@ -18,19 +18,35 @@ type Source func() (*Program, string, error)
 // FileSource reads schedule.yaml and posters.csv from disk.
 func FileSource(schedulePath, postersPath string) Source {
 	return func() (*Program, string, error) {
-		h := sha256.New()
-		for _, p := range []string{schedulePath, postersPath} {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return nil, "", fmt.Errorf("read %s: %w", p, err)
-			}
-			fmt.Fprintf(h, "%s\x00%d\x00", p, len(data))
-			h.Write(data)
+		version, err := Version(schedulePath, postersPath, nil)
+		if err != nil {
+			return nil, "", err
 		}
-		version := hex.EncodeToString(h.Sum(nil))
 		prog, err := LoadProgram(schedulePath, postersPath)
 		return prog, version, err
 	}
+}
+
+// Version is a hash of the files' contents and of extra (a live source's
+// copy): it changes when any of them does. An empty path is no file.
+func Version(schedulePath, postersPath string, extra []byte) (string, error) {
+	h := sha256.New()
+	for _, p := range []string{schedulePath, postersPath} {
+		if p == "" {
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", p, err)
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", p, len(data))
+		h.Write(data)
+	}
+	if extra != nil {
+		fmt.Fprintf(h, "source\x00%d\x00", len(extra))
+		h.Write(extra)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Reloader applies changed files to a running bot: a valid new version is put in

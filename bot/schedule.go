@@ -113,13 +113,7 @@ func findLink(links []Link, name string) (string, bool) {
 // there are errors, so that LoadProgram can still check posters against the
 // poster sessions. The schedule is nil only when the file is not YAML at all.
 func parseSchedule(path string, data []byte) (*Schedule, Errors) {
-	if len(data) > MaxScheduleSize {
-		return nil, Errors{sizeError(path, len(data), MaxScheduleSize)}
-	}
-	if errs := checkText(path, data); len(errs) > 0 {
-		return nil, errs
-	}
-	root, errs := decodeYAML(path, data)
+	root, errs := readScheduleYAML(path, data)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -128,6 +122,18 @@ func parseSchedule(path string, data []byte) (*Schedule, Errors) {
 	s.Path = path
 	sort.SliceStable(d.errs, func(i, j int) bool { return d.errs[i].Line < d.errs[j].Line })
 	return s, d.errs
+}
+
+// readScheduleYAML is the node tree of a schedule file, once its size and text
+// are found acceptable.
+func readScheduleYAML(path string, data []byte) (*yaml.Node, Errors) {
+	if len(data) > MaxScheduleSize {
+		return nil, Errors{sizeError(path, len(data), MaxScheduleSize)}
+	}
+	if errs := checkText(path, data); len(errs) > 0 {
+		return nil, errs
+	}
+	return decodeYAML(path, data)
 }
 
 // decodeYAML turns data into a node tree, with one error carrying a line when it

@@ -52,10 +52,7 @@ func (e *StaleSourceError) Unwrap() error { return e.Err }
 // ScheduleSource returns the URL of the live source schedule.yaml names, or ""
 // if it names none (or is not YAML: parsing it will say why).
 func ScheduleSource(path string, data []byte) string {
-	if len(data) > MaxScheduleSize || len(checkText(path, data)) > 0 {
-		return ""
-	}
-	root, errs := decodeYAML(path, data)
+	root, errs := readScheduleYAML(path, data)
 	if len(errs) > 0 || deref(root).Kind != yaml.MappingNode {
 		return ""
 	}
@@ -116,20 +113,11 @@ func (d *yamlDecoder) source(n *yaml.Node) string {
 // the source's sessions with the file's overrides. Errors in the source's
 // sessions name srcName and the line of upstream.
 func parseScheduleWithSource(path string, data []byte, srcName string, upstream []byte) (*Schedule, Errors) {
-	if len(data) > MaxScheduleSize {
-		return nil, Errors{sizeError(path, len(data), MaxScheduleSize)}
-	}
-	if errs := checkText(path, data); len(errs) > 0 {
-		return nil, errs
-	}
-	root, errs := decodeYAML(path, data)
+	root, errs := readScheduleYAML(path, data)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	if errs := checkText(srcName, upstream); len(errs) > 0 {
-		return nil, errs
-	}
-	up, errs := decodeYAML(srcName, upstream)
+	up, errs := readScheduleYAML(srcName, upstream)
 	if len(errs) > 0 {
 		return nil, errs
 	}

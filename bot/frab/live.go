@@ -2,11 +2,8 @@ package frab
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"workshopbot/bot"
@@ -43,7 +40,7 @@ func (l *Live) Source(ctx context.Context, schedulePath, postersPath string) bot
 			if err := l.keep(ctx, url, raw); err != nil {
 				return nil, "", err
 			}
-			v, err := version(schedulePath, postersPath, raw)
+			v, err := bot.Version(schedulePath, postersPath, raw)
 			return prog, v, err
 		}
 		// The source is down or not valid, or the files are: try the copy.
@@ -56,11 +53,11 @@ func (l *Live) Source(ctx context.Context, schedulePath, postersPath string) bot
 			}
 		}
 		if copyURL != url || good == nil {
-			v, _ := version(schedulePath, postersPath, raw)
+			v, _ := bot.Version(schedulePath, postersPath, raw)
 			return nil, v, fmt.Errorf("source %s: %w (no good copy of it yet)", url, ferr)
 		}
 		prog, err := Load(schedulePath, postersPath, url, good)
-		v, verr := version(schedulePath, postersPath, good)
+		v, verr := bot.Version(schedulePath, postersPath, good)
 		if err != nil {
 			return nil, v, err // the files are wrong whatever the source says
 		}
@@ -106,23 +103,4 @@ func Load(schedulePath, postersPath, url string, raw []byte) (*bot.Program, erro
 		return nil, fmt.Errorf("import source %s: %w", url, err)
 	}
 	return bot.LoadProgramWithSource(schedulePath, postersPath, url, p.WriteYAML(url))
-}
-
-// version is a hash of the files and the source's copy: it changes when any does.
-func version(schedulePath, postersPath string, raw []byte) (string, error) {
-	h := sha256.New()
-	for _, p := range []string{schedulePath, postersPath} {
-		if p == "" {
-			continue // no posters
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", p, err)
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", p, len(data))
-		h.Write(data)
-	}
-	fmt.Fprintf(h, "source\x00%d\x00", len(raw))
-	h.Write(raw)
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
