@@ -3,6 +3,7 @@ package frab
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/bottest"
 	"workshopbot/bot/sqlite"
 )
 
@@ -181,5 +183,89 @@ func TestLiveSource(t *testing.T) {
 	src = (&Live{HTTP: hc, Store: db}).Source(ctx, schedule, posters)
 	if prog, _, err := src(); prog != nil || errors.As(err, &stale) || err == nil || !strings.Contains(err.Error(), "schedule.yaml:21: sessions[5].kind") {
 		t.Errorf("broken file: %v", err)
+	}
+}
+
+// posts is a bot.Transport that keeps what was posted.
+type posts struct {
+	mu   sync.Mutex
+	msgs []bot.Message
+}
+
+func (p *posts) Post(_ context.Context, m bot.Message) (bot.Posted, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.msgs = append(p.msgs, m)
+	return bot.Posted{ChannelID: m.Channel, MessageID: fmt.Sprint(len(p.msgs))}, nil
+}
+
+func (p *posts) in(channel string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, m := range p.msgs {
+		if m.Channel == channel {
+			out = append(out, m.Content)
+		}
+	}
+	return out
+}
+
+// TestLiveSourceChangeIsAnnounced: a session moved upstream is moved in the
+// bot at the next reload and announced as an edit of the file is.
+func TestLiveSourceChangeIsAnnounced(t *testing.T) {
+	page := string(read(t, "pretalx.json"))
+	up := &upstream{mode: "ok", page: []byte(page)}
+	srv := httptest.NewServer(up)
+	defer srv.Close()
+	dir := t.TempDir()
+	schedule, posters := filepath.Join(dir, "schedule.yaml"), filepath.Join(dir, "posters.csv")
+	if err := os.WriteFile(schedule, []byte(strings.Replace(liveSchedule, "%s", srv.URL+"/schedule.json", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(posters, []byte("id,session,title,authors,presenters,abstract,pdf,video\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	src := (&Live{HTTP: srv.Client(), Store: db}).Source(ctx, schedule, posters)
+	prog, version, err := src()
+	if err != nil {
+		t.Fatal(err)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	tr := &posts{}
+	b, err := bot.New(bot.Config{Program: prog, Clock: bottest.NewClock(time.Date(2024, 5, 2, 7, 0, 0, 0, berlin)), Store: db, Transport: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := bot.NewReloader(b, src, version)
+
+	const keynote = `"code":"KN2TLK","id":102,"logo":null,"date":"2024-05-02T09:15:00+02:00","start":"09:15"`
+	up.set("ok", []byte(strings.Replace(page, keynote, strings.ReplaceAll(keynote, "09:15", "09:45"), 1)))
+	if !r.Check(ctx) {
+		t.Fatal("the change upstream was not applied")
+	}
+	if s, _ := b.Program().Schedule.Session("mlconf-2024-102-keynote-learning-to-integrate"); s.Start.In(berlin).Format("15:04") != "09:45" {
+		t.Errorf("keynote starts %s in the bot, want 09:45", s.Start.In(berlin).Format("15:04"))
+	}
+	if _, err := b.Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var notice string
+	for _, m := range tr.in(bot.ChannelAnnouncements) {
+		if strings.Contains(m, "Learning to integrate") {
+			notice = m
+		}
+	}
+	if notice == "" || !strings.Contains(notice, "<t:1714635900:") { // 09:45 Berlin
+		t.Errorf("announcements %q: want the keynote's move to 09:45", tr.in(bot.ChannelAnnouncements))
 	}
 }
