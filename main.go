@@ -270,6 +270,7 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
+	con.OnActivity(b.Record)
 	ticks := newCronTicks(prog.Schedule.Reminders.Reload)
 	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv,
 		gateway: func(context.Context) (string, error) { return "console (no gateway)", nil }}, log)

@@ -30,7 +30,8 @@ type Console struct {
 	posts  map[string]int       // channel -> messages posted
 	events []bot.ScheduledEvent // the guild's scheduled events, as the console plays them (schedule.go)
 
-	guild consoleGuild // poster channels, in memory (posters.go)
+	guild    consoleGuild       // poster channels, in memory (posters.go)
+	activity func(bot.Activity) // told of played messages, joins and leaves (repl.go)
 }
 
 var (
