@@ -15,9 +15,10 @@ import (
 
 // TestLiveSourceOnTheConsole rehearses a program whose sessions come from a
 // pretalx export on 127.0.0.1 (source: {frab: URL}): the source's sessions
-// are reminded, the file's override and rooms apply. Started again with the
-// source answering 500, the bot runs on the copy it kept in its database and
-// tells the moderators once.
+// are reminded, the file's override and rooms apply, and check reads them.
+// Started again with the source answering 500, the bot runs on the copy it
+// kept in its database and tells the moderators once; the report is made
+// from that copy; with no copy, the bot does not start.
 func TestLiveSourceOnTheConsole(t *testing.T) {
 	page, err := os.ReadFile(filepath.Join("bot", "frab", "testdata", "pretalx.json"))
 	if err != nil {
@@ -83,6 +84,15 @@ sessions:
 		t.Errorf("moderators told of a problem while the source was up:\n%s", out)
 	}
 
+	// check reads the source too.
+	files := []string{"--schedule", filepath.Join(dir, "schedule.yaml"), "--posters", filepath.Join(dir, "posters.csv")}
+	var checkOut, checkErr bytes.Buffer
+	if code := run(context.Background(), append([]string{"check"}, files...), func(string) string { return "" },
+		strings.NewReader(""), &checkOut, &checkErr); code != 0 || !strings.Contains(checkOut.String(), "Learning to integrate") ||
+		!strings.Contains(checkOut.String(), "Welcome to ML Conf") {
+		t.Errorf("check: exit %d\n%s\n%s", code, checkOut.String(), checkErr.String())
+	}
+
 	// Restarted (a fresh database copy would have no copy: use the same one).
 	down.Store(true)
 	out, errs := rehearse("a.db")
@@ -93,6 +103,13 @@ sessions:
 	if !strings.Contains(errs, "running on its last good copy") {
 		t.Errorf("log: %s", errs)
 	}
+	// The report, with the source down, is made from the copy the bot ran on.
+	var rep, repErr bytes.Buffer
+	if code := run(context.Background(), append([]string{"report", "--db", filepath.Join(dir, "a.db"), "--format", "json"}, files...),
+		func(string) string { return "" }, strings.NewReader(""), &rep, &repErr); code != 0 || !strings.Contains(rep.String(), `"title": "Learning to integrate"`) {
+		t.Errorf("report from the copy: exit %d\n%s", code, repErr.String())
+	}
+
 	// Without a copy, the bot does not start, and says why.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
