@@ -42,6 +42,7 @@ func TestLiveSourceOnTheConsole(t *testing.T) {
   links: {livestream: https://example.org/live}
 reminders:
   leads: [0m]
+  catch_up: 3h   # 20,000x: a busy machine's 20 ms is 7 virtual minutes; late, not skipped
 source:
   frab: ` + srv.URL + `/mlconf-2024/schedule/export/schedule.json
 rooms:
