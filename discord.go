@@ -16,7 +16,7 @@ import (
 // shutdown it stops taking commands, lets the reminder in flight finish, and closes
 // the gateway within 5 s.
 func runDiscord(ctx context.Context, o *options, token string, getenv func(string) string, prog *bot.Program,
-	version string, src bot.Source, clock *bot.ScaledClock, store *sqlite.DB, log *slog.Logger) error {
+	version string, src bot.Source, stale *bot.StaleSourceError, clock *bot.ScaledClock, store *sqlite.DB, log *slog.Logger) error {
 	guild := getenv("DISCORD_GUILD_ID")
 	if guild == "" {
 		guild = prog.Schedule.Discord.GuildID
@@ -75,7 +75,7 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 	}
 	log.Info("workshopbot ready", "guild", guild, "workshop", prog.Schedule.Workshop.ShortName,
 		"sessions", len(prog.Schedule.Sessions), "clock", clock.Now(), "speed", clock.Speed())
-	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), log, ticks.tick)
+	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), stale, log, ticks.tick)
 	if err != nil {
 		_ = tr.Close()
 		return err

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 
-	"workshopbot/bot"
 	"workshopbot/bot/frab"
 )
 
@@ -31,7 +31,7 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "workshopbot export frab: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	s, err := bot.LoadSchedule(*schedule)
+	s, err := readSchedule(context.Background(), *schedule)
 	if err != nil {
 		fmt.Fprintf(stderr, "%v\nworkshopbot export frab: the schedule is not valid; run `workshopbot check`\n", err)
 		return 1

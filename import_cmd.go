@@ -110,7 +110,7 @@ func runImportOpenReview(ctx context.Context, args []string, stdout, stderr io.W
 	for i, p := range accepted {
 		incoming[i] = p.Poster()
 	}
-	sched, schedErr := bot.LoadSchedule(*schedule)
+	sched, schedErr := readSchedule(ctx, *schedule)
 	if schedErr != nil && *session == 0 {
 		return fail("%v\n(new papers go to the schedule's poster sessions; fix it, or pass --session N)", schedErr)
 	}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -31,6 +32,7 @@ import (
 
 	"workshopbot/bot"
 	"workshopbot/bot/console"
+	"workshopbot/bot/frab"
 	"workshopbot/bot/sqlite"
 )
 
@@ -132,7 +134,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 // loadProgram loads the files for a sub-command; on failure it prints every error,
 // one `file:line: field: message` a line, and returns nil.
 func loadProgram(o *options, stderr io.Writer) *bot.Program {
-	prog, err := bot.LoadProgram(o.schedule, o.posters)
+	prog, err := readProgram(context.Background(), o.schedule, o.posters)
 	if err == nil {
 		return prog
 	}
@@ -146,6 +148,26 @@ func loadProgram(o *options, stderr io.Writer) *bot.Program {
 		fmt.Fprintln(stderr, err)
 	}
 	return nil
+}
+
+// readProgram loads the files for a command that runs once. When schedule.yaml
+// names a live source (source: {frab: URL}), the sessions are fetched from it,
+// and no copy is kept: only the bot keeps one, in its database.
+func readProgram(ctx context.Context, schedulePath, postersPath string) (*bot.Program, error) {
+	if bot.SourceOf(schedulePath) == "" {
+		return bot.LoadProgram(schedulePath, postersPath)
+	}
+	prog, _, err := (&frab.Live{}).Source(ctx, schedulePath, postersPath)()
+	return prog, err
+}
+
+// readSchedule is readProgram without the posters.
+func readSchedule(ctx context.Context, schedulePath string) (*bot.Schedule, error) {
+	prog, err := readProgram(ctx, schedulePath, "")
+	if err != nil {
+		return nil, err
+	}
+	return prog.Schedule, nil
 }
 
 func runCheck(o *options, stdout, stderr io.Writer) int {
@@ -169,6 +191,10 @@ func newLogger(level string, def slog.Level, w io.Writer) (*slog.Logger, error) 
 	}
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
+
+// sourceTimeout bounds one fetch of the live source: the reload runs every 30 s
+// by default, and skips a run while one is still going.
+const sourceTimeout = 20 * time.Second
 
 // rehearsalSeconds is how long (real time) a default console rehearsal takes.
 const rehearsalSeconds = 30
@@ -215,23 +241,28 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	src := bot.FileSource(o.schedule, o.posters)
-	prog, version, err := src()
+	store, err := sqlite.Open(ctx, o.db)
 	if err != nil {
+		return err
+	}
+	defer store.Close()
+	// The files, and the live source if schedule.yaml names one; its last good
+	// copy is kept in the database for when it is down.
+	src := (&frab.Live{HTTP: &http.Client{Timeout: sourceTimeout}, Store: store, Timeout: sourceTimeout}).Source(ctx, o.schedule, o.posters)
+	prog, version, err := src()
+	var stale *bot.StaleSourceError
+	if errors.As(err, &stale) && prog != nil {
+		log.Warn("live source not read at start; running on its last good copy from the database", "url", stale.URL, "err", stale.Err)
+	} else if err != nil {
 		return err
 	}
 	clock, err := newClock(o, prog, rehearsal)
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, o.db)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 
 	if !rehearsal {
-		return runDiscord(ctx, o, token, getenv, prog, version, src, clock, store, log)
+		return runDiscord(ctx, o, token, getenv, prog, version, src, stale, clock, store, log)
 	}
 	loc := prog.Schedule.Workshop.Location
 	con := console.New(stdout, clock, loc, prog.Schedule.Discord.ReminderRole)
@@ -239,6 +270,7 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
+	con.OnActivity(b.Record)
 	ticks := newCronTicks(prog.Schedule.Reminders.Reload)
 	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv,
 		gateway: func(context.Context) (string, error) { return "console (no gateway)", nil }}, log)
@@ -256,7 +288,7 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), log, ticks.tick)
+	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), stale, log, ticks.tick)
 	if err != nil {
 		return err
 	}
@@ -290,7 +322,12 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 // startReload re-reads the files on the schedule's cron spec, and calls ticked
 // after each run (for /healthz). cron runs on the wall clock, which is right: it
 // watches files on disk, not the workshop's time.
-func startReload(ctx context.Context, prog *bot.Program, r *bot.Reloader, log *slog.Logger, ticked func()) (stop func(), err error) {
+// A bot that started on the last good copy of its live source (stale) tells
+// the moderators at once.
+func startReload(ctx context.Context, prog *bot.Program, r *bot.Reloader, stale *bot.StaleSourceError, log *slog.Logger, ticked func()) (stop func(), err error) {
+	if stale != nil {
+		r.SourceDown(ctx, stale)
+	}
 	// The standard parser, as check validates the spec with (5 fields or @every).
 	c := cron.New(cron.WithChain(cron.Recover(cron.DiscardLogger), cron.SkipIfStillRunning(cron.DiscardLogger)))
 	if _, err := c.AddFunc(prog.Schedule.Reminders.Reload, func() { r.Check(ctx); ticked() }); err != nil {

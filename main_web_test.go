@@ -24,7 +24,7 @@ import (
 // pass --http 127.0.0.1:0.
 func init() { defaultHTTP = "" }
 
-var docsScreenshots = flag.Bool("docs-screenshots", false, "TestBrowserOverlay also writes docs/dashboard.png and docs/overlay.png")
+var docsScreenshots = flag.Bool("docs-screenshots", false, "TestBrowserOverlay also writes docs/dashboard.png and docs/overlay.png, TestRehearsalReport docs/report.png")
 
 // chromiumPath is Debian's chromium, which .ci/run installs.
 const chromiumPath = "/usr/bin/chromium"
@@ -139,11 +139,7 @@ func TestBrowserOverlay(t *testing.T) {
 	_ = qAlice
 
 	// The browser: Debian's chromium, headless, in a throwaway profile.
-	alloc, stopAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()))
+	alloc, stopAlloc := newBrowser(t)
 	defer stopAlloc()
 	overlay, stopOverlay := chromedp.NewContext(alloc)
 	defer stopOverlay()
@@ -319,6 +315,18 @@ func jsString(s string) string {
 	return `"` + r.Replace(s) + `"`
 }
 
+// docsShots are the screenshots the README shows.
+var docsShots = map[string]bool{"dashboard.png": true, "overlay.png": true, "report.png": true}
+
+// newBrowser starts Debian's chromium, headless, in a throwaway profile.
+func newBrowser(t *testing.T) (context.Context, context.CancelFunc) {
+	return chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()))
+}
+
 // saveShots writes the screenshots to $ARTIFACTS_DIR (or ./artifacts), and,
 // with -docs-screenshots, the ones the README shows to docs/.
 func saveShots(t *testing.T, shots map[string][]byte) {
@@ -339,7 +347,7 @@ func saveShots(t *testing.T, shots map[string][]byte) {
 			t.Fatal(err)
 		}
 		t.Logf("screenshot %s", filepath.Join(dir, name))
-		if *docsScreenshots && name != "overlay-transparent.png" {
+		if *docsScreenshots && docsShots[name] {
 			if err := os.WriteFile(filepath.Join("docs", name), png, 0o644); err != nil {
 				t.Fatal(err)
 			}

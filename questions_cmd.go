@@ -58,7 +58,7 @@ func runQuestions(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func exportQuestions(ctx context.Context, dbPath, schedulePath, session, status string, stdout, stderr io.Writer) error {
-	sched, err := bot.LoadSchedule(schedulePath)
+	sched, err := readSchedule(ctx, schedulePath)
 	if err != nil {
 		// The questions matter more than their decoration: export with session
 		// ids and UTC times rather than nothing.

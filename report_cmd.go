@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/frab"
 	"workshopbot/bot/report"
 	"workshopbot/bot/sqlite"
 )
@@ -59,15 +60,15 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func writeReport(ctx context.Context, dbPath, schedulePath, postersPath, format, out string, stdout, stderr io.Writer) error {
-	prog, err := bot.LoadProgram(schedulePath, postersPath)
-	if err != nil {
-		return fmt.Errorf("%w (the report needs the program the bot ran)", err)
-	}
 	store, err := sqlite.OpenReadOnly(ctx, dbPath)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	prog, err := reportProgram(ctx, store, schedulePath, postersPath)
+	if err != nil {
+		return fmt.Errorf("%w (the report needs the program the bot ran)", err)
+	}
 	f, err := bot.ReadFigures(ctx, prog, store, time.Now())
 	if err != nil {
 		return err
@@ -98,6 +99,24 @@ func writeReport(ctx context.Context, dbPath, schedulePath, postersPath, format,
 	}
 	fmt.Fprintf(stderr, "figures of %s written to %s\n", dbPath, out)
 	return nil
+}
+
+// reportProgram is the program the bot ran: the files, and when schedule.yaml
+// names a live source, the copy of it the bot kept in the database (the
+// source may have changed, or be gone, since).
+func reportProgram(ctx context.Context, store *sqlite.DB, schedulePath, postersPath string) (*bot.Program, error) {
+	url := bot.SourceOf(schedulePath)
+	if url == "" {
+		return bot.LoadProgram(schedulePath, postersPath)
+	}
+	kept, data, err := store.SourceCopy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if kept != url {
+		return nil, fmt.Errorf("%s: source %s: the database keeps no copy of it (it has %q)", schedulePath, url, kept)
+	}
+	return frab.Load(schedulePath, postersPath, url, data)
 }
 
 // writeFile writes name through write, and reports the first error of either.

@@ -13,10 +13,23 @@ import (
 // failure the error is an Errors with the problems of both files, so that an
 // organizer sees everything at once. An empty postersPath means no posters.
 func LoadProgram(schedulePath, postersPath string) (*Program, error) {
+	return loadProgram(schedulePath, postersPath, parseSchedule)
+}
+
+// LoadProgramWithSource is LoadProgram for a schedule.yaml that names a live
+// source: upstream is the source's program as schedule.yaml text (bot/frab
+// makes it), named srcName in errors. See source.go.
+func LoadProgramWithSource(schedulePath, postersPath, srcName string, upstream []byte) (*Program, error) {
+	return loadProgram(schedulePath, postersPath, func(path string, data []byte) (*Schedule, Errors) {
+		return parseScheduleWithSource(path, data, srcName, upstream)
+	})
+}
+
+func loadProgram(schedulePath, postersPath string, parse func(path string, data []byte) (*Schedule, Errors)) (*Program, error) {
 	data, errs := readFile(schedulePath, MaxScheduleSize)
 	var sched *Schedule
 	if len(errs) == 0 {
-		sched, errs = parseSchedule(schedulePath, data)
+		sched, errs = parse(schedulePath, data)
 	}
 	// A schedule with errors is still good enough to check posters against,
 	// unless it has no poster sessions to show for itself: then every poster

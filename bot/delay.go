@@ -114,6 +114,9 @@ func writeFileAtomic(path string, data []byte) error {
 // says where each value is; a time written "HH:MM" stays so when it can (else it
 // becomes a full date-time). The result is validated before it is returned.
 func ShiftSessions(path string, data []byte, id string, shift time.Duration, following bool) ([]byte, []string, error) {
+	if url := ScheduleSource(path, data); url != "" {
+		return nil, nil, fmt.Errorf("the sessions come from %s: move them there (the bot follows at its next reload), or override the session in %s", url, filepath.Base(path))
+	}
 	s, err := ParseSchedule(path, data)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s has errors now; fix them first:\n%w", filepath.Base(path), err)

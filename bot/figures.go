@@ -261,9 +261,12 @@ func ComputeFigures(prog *Program, in FigureInput, now time.Time) Figures {
 		p := MemberPoint{At: m.Bucket.Add(ActivityBucket), Joins: m.Joins, Leaves: m.Leaves, Members: m.Members, Known: m.Known}
 		sum.Joins += m.Joins
 		sum.Leaves += m.Leaves
-		if !p.Known && i > 0 { // carry the count on from the window before
-			prev := f.Members[i-1]
-			p.Members, p.Known = max(0, prev.Members+m.Joins-m.Leaves), prev.Known
+		if !p.Known { // carry the count on from the window before (none: from 0)
+			base, known := 0, false
+			if i > 0 {
+				base, known = f.Members[i-1].Members, f.Members[i-1].Known
+			}
+			p.Members, p.Known = max(0, base+m.Joins-m.Leaves), known
 		}
 		f.Members = append(f.Members, p)
 		if p.Known {

@@ -70,7 +70,7 @@ func PosterReminderExtras(p *Program, r Reminder, now time.Time, late bool) []Me
 	head, _, _ := strings.Cut(first.Content, posterListHead)
 	_, more := splitPosterList(head, posterReminderLines(p, s))
 	for i, text := range more {
-		out = append(out, Message{Channel: ChannelAnnouncements, Content: text, Nonce: fmt.Sprintf("%s:%d", r.Nonce(), i+2)})
+		out = append(out, Message{Channel: first.Channel, Content: text, Nonce: fmt.Sprintf("%s:%d", r.Nonce(), i+2)})
 	}
 	if r.Key.Lead != minLead(p.Schedule.Reminders.Leads) {
 		return out

@@ -151,7 +151,7 @@ func RenderReminder(p *Program, r Reminder, now time.Time, late bool) Message {
 		content = Truncate(content, MaxContent)
 	}
 	return Message{
-		Channel:  ChannelAnnouncements,
+		Channel:  sc.AnnouncementsFor(s),
 		Content:  content,
 		Nonce:    r.Nonce(),
 		PingRole: r.Key.Lead == maxLead(sc.Reminders.Leads),

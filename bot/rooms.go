@@ -30,6 +30,19 @@ func (s *Schedule) Room(name string) (Room, bool) {
 	return Room{}, false
 }
 
+// AnnouncementsFor is the logical channel for sess's reminders: its room's own
+// announcements channel when the rooms list names one, else the workshop's.
+func (s *Schedule) AnnouncementsFor(sess Session) string {
+	if sess.Room == "" {
+		return ChannelAnnouncements
+	}
+	r, ok := s.Room(sess.Room)
+	if !ok || strings.TrimSpace(r.Announcements) == "" || r.Announcements == s.Discord.Announcements {
+		return ChannelAnnouncements
+	}
+	return RoomChannel(strings.TrimSpace(r.Announcements))
+}
+
 // Overlap reports whether a and b take place at the same time in the same
 // place. Sessions in different rooms never overlap; a session with no room is
 // in every room (a plenary).

@@ -48,7 +48,7 @@ var DefaultLeads = []time.Duration{15 * time.Minute, 0}
 
 // The keys each block of schedule.yaml accepts, in the order error messages list them.
 var (
-	topKeys       = []string{"workshop", "discord", "reminders", "questions", "rooms", "sessions"}
+	topKeys       = []string{"workshop", "discord", "reminders", "questions", "source", "rooms", "sessions"}
 	workshopKeys  = []string{"name", "short_name", "timezone", "date", "links"}
 	discordKeys   = []string{"guild", "announcements", "panel_questions", "moderators_channel", "moderators_role", "reminder_role", "poster_category", "events"}
 	reminderKeys  = []string{"leads", "reload", "catch_up"}
@@ -113,13 +113,7 @@ func findLink(links []Link, name string) (string, bool) {
 // there are errors, so that LoadProgram can still check posters against the
 // poster sessions. The schedule is nil only when the file is not YAML at all.
 func parseSchedule(path string, data []byte) (*Schedule, Errors) {
-	if len(data) > MaxScheduleSize {
-		return nil, Errors{sizeError(path, len(data), MaxScheduleSize)}
-	}
-	if errs := checkText(path, data); len(errs) > 0 {
-		return nil, errs
-	}
-	root, errs := decodeYAML(path, data)
+	root, errs := readScheduleYAML(path, data)
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -128,6 +122,18 @@ func parseSchedule(path string, data []byte) (*Schedule, Errors) {
 	s.Path = path
 	sort.SliceStable(d.errs, func(i, j int) bool { return d.errs[i].Line < d.errs[j].Line })
 	return s, d.errs
+}
+
+// readScheduleYAML is the node tree of a schedule file, once its size and text
+// are found acceptable.
+func readScheduleYAML(path string, data []byte) (*yaml.Node, Errors) {
+	if len(data) > MaxScheduleSize {
+		return nil, Errors{sizeError(path, len(data), MaxScheduleSize)}
+	}
+	if errs := checkText(path, data); len(errs) > 0 {
+		return nil, errs
+	}
+	return decodeYAML(path, data)
 }
 
 // decodeYAML turns data into a node tree, with one error carrying a line when it
@@ -457,6 +463,14 @@ func (d *yamlDecoder) schedule(root *yaml.Node) *Schedule {
 	}
 	if e, ok := m["questions"]; ok {
 		d.questions(e.value, &s.Questions)
+	}
+	if e, ok := m["source"]; ok {
+		// Read with its source, the file has no source: key left (source.go).
+		if s.Source = d.source(e.value); s.Source != "" {
+			d.errorf(e.value, "source", "the sessions come from %s, which this command does not read; "+
+				"the bot, check, ics and export frab read it", s.Source)
+		}
+		return s
 	}
 	if e, ok := m["rooms"]; ok {
 		s.Rooms = d.rooms(e.value)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -88,8 +89,11 @@ type Schedule struct {
 	Discord   DiscordConfig
 	Reminders ReminderConfig
 	Questions QuestionsConfig
-	Rooms     []Room    // empty for a single-room program
-	Sessions  []Session // sorted by Start, then by file order
+	Rooms     []Room // empty for a single-room program
+	// Source is the URL of the live source the sessions come from
+	// (`source: {frab: URL}`), or "" when they are all in the file.
+	Source   string
+	Sessions []Session // sorted by Start, then by file order
 }
 
 // Poster is one row of posters.csv.
@@ -197,6 +201,22 @@ const (
 	ChannelQuestions     = "panel-questions"
 	ChannelModerators    = "moderators"
 )
+
+// roomChannelPrefix starts the logical channel of a room's own announcements
+// channel: "room:" and the channel's name or id as schedule.yaml gives it.
+const roomChannelPrefix = "room:"
+
+// RoomChannel is the logical channel of a room's announcements channel, named
+// (or given by id) as in schedule.yaml's rooms[].announcements. Transports
+// resolve it with RoomChannelName.
+func RoomChannel(announcements string) string { return roomChannelPrefix + announcements }
+
+// RoomChannelName returns the channel name or id inside a logical channel made
+// by RoomChannel, and whether it is one.
+func RoomChannelName(logical string) (string, bool) {
+	name, ok := strings.CutPrefix(logical, roomChannelPrefix)
+	return name, ok && name != ""
+}
 
 // Posted is where a message landed.
 type Posted struct {

@@ -30,7 +30,8 @@ type Console struct {
 	posts  map[string]int       // channel -> messages posted
 	events []bot.ScheduledEvent // the guild's scheduled events, as the console plays them (schedule.go)
 
-	guild consoleGuild // poster channels, in memory (posters.go)
+	guild    consoleGuild       // poster channels, in memory (posters.go)
+	activity func(bot.Activity) // told of played messages, joins and leaves (repl.go)
 }
 
 var (
@@ -54,9 +55,19 @@ func (c *Console) Post(_ context.Context, m bot.Message) (bot.Posted, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.nextID++
-	c.posts[m.Channel]++
-	fmt.Fprintf(c.out, "[%s] #%s\n%s%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), m.Channel, indent(text), buttons(m.Buttons))
-	return bot.Posted{ChannelID: m.Channel, MessageID: fmt.Sprintf("console-%d", c.nextID)}, nil
+	ch := channelLabel(m.Channel)
+	c.posts[ch]++
+	fmt.Fprintf(c.out, "[%s] #%s\n%s%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), ch, indent(text), buttons(m.Buttons))
+	return bot.Posted{ChannelID: ch, MessageID: fmt.Sprintf("console-%d", c.nextID)}, nil
+}
+
+// channelLabel is how the console names a logical channel: a room's own
+// announcements channel by its name ("hall-a" for "room:#hall-a").
+func channelLabel(logical string) string {
+	if name, ok := bot.RoomChannelName(logical); ok {
+		return strings.TrimPrefix(name, "#")
+	}
+	return logical
 }
 
 // Edit implements bot.Editor by printing the message's new text.

@@ -19,13 +19,22 @@ type Handler func(ctx context.Context, c bot.Command) bot.Reply
 type Line struct {
 	At      time.Time   // zero: run at once; otherwise wait for the virtual clock to reach it
 	Command bot.Command // Name empty for a blank or comment line
+	// Activity, if its Kind is set, is a chat message or a member joining or
+	// leaving, played for the figures instead of a command: the text of a
+	// message is not kept, as on Discord.
+	Activity bot.Activity
 }
 
 // ParseLine reads one input line:
 //
 //	[at HH:MM] [as NAME[/ROLE[,ROLE...]]] [in #CHANNEL] /command [option:value | option:"quoted value" | free text]
 //	[at HH:MM] [as NAME[/ROLE[,ROLE...]]] press BUTTON-ID
+//	[at HH:MM] [as NAME] [in #CHANNEL] say TEXT
+//	[at HH:MM] [as NAME] joins | leaves
 //
+// `say` is a chat message in the channel (counted for the figures, like a
+// message on Discord; its text is dropped), `joins` and `leaves` a member
+// joining or leaving the guild.
 // `in #CHANNEL` sends the command from that channel (a poster channel, for the
 // presenters' /poster commands); the default is "console".
 // HH:MM is on the workshop day (date, in loc). Free text fills the command's first
@@ -65,12 +74,24 @@ func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
 	if l.Command.Channel == "" {
 		l.Command.Channel = "console"
 	}
+	if _, ok := cutWord(text, "say"); ok || text == "say" {
+		l.Activity = bot.Activity{Kind: bot.ActivityMessage, Channel: l.Command.Channel}
+		return l, nil
+	}
+	switch text {
+	case "joins":
+		l.Activity = bot.Activity{Kind: bot.ActivityJoin}
+		return l, nil
+	case "leaves":
+		l.Activity = bot.Activity{Kind: bot.ActivityLeave}
+		return l, nil
+	}
 	if rest, ok := cutWord(text, "press"); ok {
 		l.Command.Button = rest
 		return l, nil
 	}
 	if !strings.HasPrefix(text, "/") {
-		return l, fmt.Errorf("%q: commands start with /, like /help (or press a button: press q:vote:1)", text)
+		return l, fmt.Errorf("%q: commands start with /, like /help (or press a button: press q:vote:1; or say, joins, leaves)", text)
 	}
 	words := strings.Fields(text[1:])
 	spec, n := matchSpec(words)
@@ -197,7 +218,7 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, day time.Time, h Hand
 			c.Printf("! %v\n", err)
 			continue
 		}
-		if l.Command.Name == "" && l.Command.Button == "" {
+		if l.Command.Name == "" && l.Command.Button == "" && l.Activity.Kind == 0 {
 			continue
 		}
 		if !l.At.IsZero() {
@@ -209,6 +230,10 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, day time.Time, h Hand
 				}
 			}
 		}
+		if l.Activity.Kind != 0 {
+			c.play(l.Command.User, l.Activity)
+			continue
+		}
 		c.reply(l.Command, h(ctx, l.Command))
 		if ctx.Err() != nil {
 			return nil
@@ -218,6 +243,26 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, day time.Time, h Hand
 		return fmt.Errorf("read commands: %w", err)
 	}
 	return nil
+}
+
+// OnActivity makes the console tell f of the messages, joins and leaves its
+// input plays (say, joins, leaves); in main f is (*bot.Bot).Record.
+func (c *Console) OnActivity(f func(bot.Activity)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.activity = f
+}
+
+// play hands a played message, join or leave to the bot, and shows it.
+func (c *Console) play(u bot.User, a bot.Activity) {
+	c.mu.Lock()
+	f := c.activity
+	c.mu.Unlock()
+	if f != nil {
+		f(a)
+	}
+	what := map[bot.ActivityKind]string{bot.ActivityMessage: "says something in #" + a.Channel, bot.ActivityJoin: "joins", bot.ActivityLeave: "leaves"}[a.Kind]
+	c.Printf("[%s] %s %s\n\n", c.clock.Now().In(c.loc).Format("15:04:05 -07:00"), u.Name, what)
 }
 
 // reply prints what the bot answered to c.

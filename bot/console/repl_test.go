@@ -109,3 +109,36 @@ func TestPostRendersTimestampsAndNeverPingsText(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestPlayedActivity: say, joins and leaves lines are played to OnActivity
+// as a message in their channel, a join and a leave, with no command run and
+// the message's text not passed on.
+func TestPlayedActivity(t *testing.T) {
+	var out bytes.Buffer
+	c := New(&out, fixedClock{time.Date(2021, 12, 14, 9, 0, 0, 0, et)}, et, "")
+	var got []bot.Activity
+	c.OnActivity(func(a bot.Activity) { got = append(got, a) })
+	script := "as alice joins\nat 09:50 as alice in #panel-questions say Great talk!\nin #announcements say hi\nas bob leaves\nas bob shouts\n"
+	commands := 0
+	err := c.Serve(context.Background(), strings.NewReader(script), time.Date(2021, 12, 14, 0, 0, 0, 0, et), func(context.Context, bot.Command) bot.Reply {
+		commands++
+		return bot.Reply{}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []bot.Activity{{Kind: bot.ActivityJoin}, {Kind: bot.ActivityMessage, Channel: bot.ChannelQuestions},
+		{Kind: bot.ActivityMessage, Channel: bot.ChannelAnnouncements}, {Kind: bot.ActivityLeave}}
+	if len(got) != len(want) {
+		t.Fatalf("played %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("activity %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if commands != 0 || strings.Contains(out.String(), "Great talk") || !strings.Contains(out.String(), "alice says something in #panel-questions") ||
+		!strings.Contains(out.String(), `! "shouts": commands start with /`) {
+		t.Errorf("%d commands run; output:\n%s", commands, out.String())
+	}
+}

@@ -93,7 +93,7 @@ func (t *Transport) Edit(ctx context.Context, channelID, messageID string, m bot
 		return fmt.Errorf("edit message %s: transport closed", messageID)
 	}
 	defer done()
-	ch, label, err := t.channelFor(channelID)
+	ch, label, err := t.channelFor(ctx, channelID)
 	if err != nil {
 		return fmt.Errorf("edit message %s in %s: %w", messageID, channelID, err)
 	}

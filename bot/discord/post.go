@@ -46,7 +46,7 @@ func (t *Transport) Post(ctx context.Context, m bot.Message) (bot.Posted, error)
 		return bot.Posted{}, fmt.Errorf("post to %s: transport closed", m.Channel)
 	}
 	defer done()
-	ch, label, err := t.channelFor(m.Channel)
+	ch, label, err := t.channelFor(ctx, m.Channel)
 	if err != nil {
 		return bot.Posted{}, fmt.Errorf("post to %s: %w", m.Channel, err)
 	}
@@ -96,7 +96,10 @@ func (t *Transport) Post(ctx context.Context, m bot.Message) (bot.Posted, error)
 
 // channelFor maps a logical channel, or a raw channel id, to a channel id, with a
 // label for messages ("#announcements").
-func (t *Transport) channelFor(logical string) (id, label string, err error) {
+func (t *Transport) channelFor(ctx context.Context, logical string) (id, label string, err error) {
+	if name, ok := bot.RoomChannelName(logical); ok {
+		return t.roomChannel(ctx, logical, name)
+	}
 	switch logical {
 	case bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators:
 		t.state.RLock()
@@ -112,6 +115,37 @@ func (t *Transport) channelFor(logical string) (id, label string, err error) {
 	}
 	return "", "", fmt.Errorf("unknown channel %q: want %s, %s, %s or a channel id",
 		logical, bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators)
+}
+
+// roomChannel resolves a room's own announcements channel (bot.RoomChannel) the
+// first time it is posted to, by id or name, from the guild as it arrived or
+// else through REST, and remembers it. Rooms change with the program, so they
+// are not resolved at start; and the bot does not create them: a typo would
+// otherwise make a channel nobody reads.
+func (t *Transport) roomChannel(ctx context.Context, logical, name string) (id, label string, err error) {
+	t.state.RLock()
+	ch := t.channels[logical]
+	var guild []*discordgo.Channel
+	if ch == nil && t.guild != nil {
+		guild = t.guild.Channels
+	}
+	t.state.RUnlock()
+	if ch == nil {
+		ch = findChannel(guild, name)
+	}
+	if ch == nil {
+		ch = t.lookupChannel(ctx, t.guildID, name)
+	}
+	if ch == nil {
+		return "", "", fmt.Errorf("room channel %q not found in the guild: create it, or correct rooms[].announcements in schedule.yaml", name)
+	}
+	t.state.Lock()
+	if t.channels == nil {
+		t.channels = map[string]*discordgo.Channel{}
+	}
+	t.channels[logical] = ch
+	t.state.Unlock()
+	return ch.ID, "#" + ch.Name, nil
 }
 
 // nonce fits a Message.Nonce into Discord's 25 characters: a longer one is replaced

@@ -381,6 +381,9 @@ func (t *Transport) onMessageCreate(_ *discordgo.Session, m *discordgo.MessageCr
 	channel := m.ChannelID
 	t.state.RLock()
 	for name, ch := range t.channels {
+		if _, room := bot.RoomChannelName(name); room {
+			continue // not counted: the figures know the bot's three channels and the posters'
+		}
 		if ch != nil && ch.ID == m.ChannelID {
 			channel = name
 			break

@@ -11,5 +11,7 @@
 // Read-only pages and endpoints need no credentials; the dashboard's actions
 // need the moderator token in the Authorization header, never in a URL.
 //
+// The Figures view is bot/report's page, made from (*bot.Bot).Figures.
+//
 // It must never import bot/discord, bot/console or bot/sqlite: main wires them.
 package web

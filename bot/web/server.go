@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/report"
 )
 
 // Bot is what the web server needs of the bot. *bot.Bot implements it.
@@ -30,6 +32,7 @@ type Bot interface {
 	Overview(ctx context.Context, link bot.MessageLink) (bot.Overview, error)
 	Handle(ctx context.Context, c bot.Command) bot.Reply
 	Subscribe() (<-chan struct{}, func())
+	Figures(ctx context.Context) (bot.Figures, error)
 }
 
 var _ Bot = (*bot.Bot)(nil)
@@ -106,6 +109,11 @@ func New(cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.page("dashboard.html"))
 	mux.HandleFunc("GET /overlay", s.page("overlay.html"))
+	mux.HandleFunc("GET /figures", s.figures)
+	mux.HandleFunc("GET /figures.css", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		_, _ = io.WriteString(w, report.CSS)
+	})
 	mux.HandleFunc("GET /api/overview", s.overview)
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("GET /healthz", s.healthz)
@@ -210,6 +218,30 @@ func (s *Server) page(name string) http.HandlerFunc {
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = buf.WriteTo(w)
 	}
+}
+
+// FiguresRefresh is how often the Figures page reloads itself.
+const FiguresRefresh = time.Minute
+
+// figures is the Figures page: the report `workshopbot report` writes after the
+// event, made from the running bot's figures at each request, with its style
+// served apart (the page's Content-Security-Policy allows no inline style).
+// The charts change over minutes, not seconds, so the page reloads itself
+// every FiguresRefresh instead of following the event stream.
+func (s *Server) figures(w http.ResponseWriter, r *http.Request) {
+	f, err := s.cfg.Bot.Figures(r.Context())
+	if err != nil {
+		s.fail(w, "read figures", err)
+		return
+	}
+	var buf bytes.Buffer // rendered whole first: a failure is a 500, not half a page
+	if err := report.WriteHTML(&buf, f, report.Options{Stylesheet: "/figures.css", Refresh: FiguresRefresh, Back: "/"}); err != nil {
+		s.fail(w, "render figures", err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = buf.WriteTo(w)
 }
 
 // pageData is what the templates get: the overview, and the workshop's zone
