@@ -1,0 +1,100 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"workshopbot/bot/postgres/pgtest"
+)
+
+// The store's semantics are tested in bot/storetest, on both engines; here are
+// what only PostgreSQL has: its migration under a lock, its refusals, and
+// leadership (leader_test.go).
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.Stop()
+	os.Exit(code)
+}
+
+func TestOpenTogetherMigratesOnce(t *testing.T) {
+	u := pgtest.Shared(t).NewDatabase(t)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			db, err := Open(ctx, u)
+			if err == nil {
+				db.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open %d: %v", i, err)
+		}
+	}
+	db, err := Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v int
+	if err := db.pool.QueryRow(ctx, "SELECT version FROM workshopbot_schema").Scan(&v); err != nil || v != len(mustMigrations(t)) {
+		t.Errorf("version = %d (%v), want %d", v, err, len(mustMigrations(t)))
+	}
+}
+
+func TestOpenRefusals(t *testing.T) {
+	s := pgtest.Shared(t)
+	ctx := context.Background()
+
+	foreign := s.NewDatabase(t)
+	pgtest.Exec(t, foreign, "CREATE TABLE invoices (id int)")
+	if _, err := Open(ctx, foreign); !errors.Is(err, ErrForeign) {
+		t.Errorf("Open of another application's database: %v, want ErrForeign", err)
+	}
+
+	newer := s.NewDatabase(t)
+	db, err := Open(ctx, newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	pgtest.Exec(t, newer, "UPDATE workshopbot_schema SET version = 99")
+	_, err = Open(ctx, newer)
+	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "version 99") {
+		t.Errorf("Open of a newer schema: %v, want ErrNewerSchema naming version 99", err)
+	}
+
+	if _, err := Open(ctx, "postgres://u:secret@/db?host=/nonexistent&connect_timeout=1"); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Errorf("Open of an unreachable server: %v, want an error without the password", err)
+	}
+}
+
+func mustMigrations(t *testing.T) []migration {
+	t.Helper()
+	migs, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return migs
+}
+
+func TestIsURL(t *testing.T) {
+	for in, want := range map[string]bool{
+		"postgres://h/db": true, "postgresql:///db?host=/run": true,
+		"workshopbot.db": false, "/var/lib/w.db": false, "postgres.db": false,
+	} {
+		if got := IsURL(in); got != want {
+			t.Errorf("IsURL(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
