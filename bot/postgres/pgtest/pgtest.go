@@ -4,7 +4,8 @@
 // skip, saying why, when the binaries cannot be found.
 //
 // One server serves a whole test binary: Shared starts it on first use, and the
-// package's TestMain calls Stop after m.Run. Each test takes a fresh database
+// package's TestMain calls Stop after m.Run. Start gives a test a server of its
+// own instead, stopped when the test ends. Each test takes a fresh database
 // of its own (NewDatabase), so tests never see each other's rows.
 //
 // Run as root, the server runs as the user postgres (initdb refuses root). It
@@ -94,6 +95,23 @@ func Shared(t testing.TB) *Server {
 		t.Fatalf("start PostgreSQL from %s: %v", bin, err)
 	}
 	shared = s
+	return s
+}
+
+// Start starts a server of t's own, stopped when t ends; for a test that
+// wants one apart (or a package with no TestMain to call Stop). It skips t
+// when the binaries are absent.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin := BinDir()
+	if bin == "" {
+		t.Skip("PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb): apt-get install postgresql, or set PGTEST_BIN")
+	}
+	s, err := start(bin)
+	if err != nil {
+		t.Fatalf("start PostgreSQL from %s: %v", bin, err)
+	}
+	t.Cleanup(s.stop)
 	return s
 }
 
