@@ -49,8 +49,9 @@ type DB struct {
 	name string // the URL without its password, for messages
 	url  string
 	pool *pgxpool.Pool
+	w    *writer
 
-	commits atomic.Int64
+	commits atomic.Int64 // commits of the writes that bypass the writer
 }
 
 var (
@@ -93,7 +94,7 @@ func open(ctx context.Context, url string, migs []migration) (*DB, error) {
 		pool.Close()
 		return nil, wrap(err)
 	}
-	return &DB{name: name, url: url, pool: pool}, nil
+	return &DB{name: name, url: url, pool: pool, w: startWriter(pool)}, nil
 }
 
 // redact names a database by user, host and database, never the password.
@@ -101,8 +102,9 @@ func redact(c *pgx.ConnConfig) string {
 	return fmt.Sprintf("postgres://%s@%s/%s", c.User, c.Host, c.Database)
 }
 
-// Close closes the connections.
+// Close commits the writes handed to the writer, then closes the connections.
 func (db *DB) Close() error {
+	db.w.stopWriter()
 	db.pool.Close()
 	return nil
 }
@@ -115,11 +117,11 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// WriteStats reports the transactions committed, and the writes they carried:
-// here one each (no group commit: the server has its own).
+// WriteStats reports the transactions committed, and the writes they carried
+// (several per transaction through the writer's group commit).
 func (db *DB) WriteStats() (commits, writes int64) {
 	n := db.commits.Load()
-	return n, n
+	return n + db.w.commits.Load(), n + db.w.writes.Load()
 }
 
 // exec runs one statement in its own transaction and counts the commit.
@@ -132,23 +134,11 @@ func (db *DB) exec(ctx context.Context, sql string, args ...any) (int64, error) 
 	return tag.RowsAffected(), nil
 }
 
-// inTx runs fn in a transaction that holds questionsLock, so that fn's reads
-// and writes are as if no other write ran meanwhile (bot/sqlite's writer gives
-// the same), and commits it.
-func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
-	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockTimeoutSQL); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", int32(appKey), int32(questionsLock)); err != nil {
-			return err
-		}
-		return fn(ctx, tx)
-	})
-	if err == nil {
-		db.commits.Add(1)
-	}
-	return err
+// inTx runs fn through the writer (writer.go): in a transaction holding
+// questionsLock, shared with the other writes of its batch, its changes undone
+// alone if it fails; it returns once the transaction is committed.
+func (db *DB) inTx(ctx context.Context, fn writeFunc) error {
+	return db.w.do(ctx, fn)
 }
 
 // migrationFiles is the schema, one file per change, as in bot/sqlite: a file

@@ -3,11 +3,15 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"workshopbot/bot"
 	"workshopbot/bot/postgres/pgtest"
 )
 
@@ -96,5 +100,78 @@ func TestIsURL(t *testing.T) {
 		if got := IsURL(in); got != want {
 			t.Errorf("IsURL(%q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+// Two bots on one database (two DBs here, two pools, two writers): the checks
+// Ask makes and TakeNext's pick hold across them, as within one.
+func TestAtomicAcrossTwoStores(t *testing.T) {
+	u := pgtest.Shared(t).NewDatabase(t)
+	ctx := context.Background()
+	var dbs [2]*DB
+	for i := range dbs {
+		db, err := Open(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs[i] = db
+	}
+	t0 := time.Date(2026, 6, 12, 10, 0, 0, 0, time.UTC)
+	const tries, limit = 40, 3
+	var wg sync.WaitGroup
+	var stored, limited atomic.Int32
+	for i := range tries {
+		wg.Go(func() {
+			q := bot.Question{SessionID: "panel", Text: fmt.Sprintf("question %d", i), AskerID: "u1",
+				Status: bot.QuestionOpen, AskedAt: t0.Add(time.Duration(i) * time.Millisecond)}
+			_, err := dbs[i%2].Ask(ctx, q, bot.AskRules{Limit: limit, Since: t0})
+			var le *bot.LimitError
+			switch {
+			case err == nil:
+				stored.Add(1)
+			case errors.As(err, &le):
+				limited.Add(1)
+			default:
+				t.Errorf("Ask %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if stored.Load() != limit || limited.Load() != tries-limit {
+		t.Errorf("%d stored, %d refused by the limit; want %d and %d", stored.Load(), limited.Load(), limit, tries-limit)
+	}
+
+	for i := range 20 {
+		q := bot.Question{SessionID: "panel", Text: fmt.Sprintf("queued %d", i), AskerID: fmt.Sprintf("u%d", i+10),
+			Status: bot.QuestionOpen, AskedAt: t0.Add(time.Minute)}
+		if _, err := dbs[0].AddQuestion(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	taken := map[int64]int{}
+	for i := range 30 {
+		wg.Go(func() {
+			q, _, ok, err := dbs[i%2].TakeNext(ctx, "panel", t0.Add(time.Hour))
+			if err != nil {
+				t.Errorf("TakeNext: %v", err)
+				return
+			}
+			if ok {
+				mu.Lock()
+				taken[q.ID]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for id, n := range taken {
+		if n > 1 {
+			t.Errorf("question %d taken %d times", id, n)
+		}
+	}
+	if len(taken) != limit+20 {
+		t.Errorf("%d questions taken, want %d", len(taken), limit+20)
 	}
 }

@@ -2,12 +2,12 @@
 // github.com/jackc/pgx/v5: the same tables and the same semantics as bot/sqlite,
 // so that two bots on two hosts can share one truth.
 //
-// Where bot/sqlite's one writer serialises the writes that depend on what is
-// stored (the per-user limit, the repeat check, a vote, taking the next
-// question), this package takes a transaction-scoped advisory lock instead
-// (questionsLock), so the same guarantees hold across processes as well as
-// goroutines. Every commit is durable when the call returns (PostgreSQL's
-// default synchronous_commit).
+// The frequent writes go through the same group commit as bot/sqlite's
+// (writer.go), and each batch's transaction takes a transaction-scoped advisory
+// lock (questionsLock): the writes that depend on what is stored (the per-user
+// limit, the repeat check, a vote, taking the next question) are decided as if
+// alone across both bots of a pair, not only within one. Every commit is
+// durable when the call returns (PostgreSQL's default synchronous_commit).
 //
 // The schema lives in migrations/NNNN_name.sql: bot/sqlite's migrations in
 // PostgreSQL's words, the same numbers. Open applies the pending ones in one
