@@ -353,6 +353,12 @@ func TestFailover(t *testing.T) {
 			t.Errorf("question #%d: %d votes stored; %d presses acknowledged, %d sent", id, q.Votes, n, votesTried[id])
 		}
 	}
+	// One gateway session per term (the first bot's, then one per takeover):
+	// a standby never opened one.
+	identifies, resumes := fake.GatewayStats()
+	if identifies != kills+1 {
+		t.Errorf("%d gateway identifies (%d resumes) for %d terms: a standby connected", identifies, resumes, kills+1)
+	}
 	viol := fake.Violations()
 	for _, v := range viol {
 		t.Errorf("violation: %s", v)
