@@ -11,19 +11,8 @@ import (
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/storetest"
 )
-
-// t0 is when the first test question is asked.
-var t0 = time.Date(2026, 6, 12, 10, 0, 0, 0, time.UTC)
-
-// question builds an open panel question asked min minutes after t0.
-func question(asker, text string, min int) bot.Question {
-	at := t0.Add(time.Duration(min) * time.Minute)
-	return bot.Question{
-		SessionID: "panel", Text: text, AskerID: asker, AskerName: "name-" + asker,
-		Status: bot.QuestionOpen, AskedAt: at, UpdatedAt: at,
-	}
-}
 
 // add stores qs and returns them as stored.
 func add(t *testing.T, db *DB, qs ...bot.Question) []bot.Question {
@@ -46,39 +35,6 @@ func listQ(t *testing.T, db *DB, f bot.QuestionFilter) []bot.Question {
 		t.Fatalf("Questions(%+v): %v", f, err)
 	}
 	return qs
-}
-
-// qline is a question as one comparable, readable line.
-func qline(q bot.Question) string {
-	return fmt.Sprintf("#%d %s %q asker=%s/%s anon=%v %s votes=%d asked=%s updated=%s cards=%s/%s/%s",
-		q.ID, q.SessionID, q.Text, q.AskerID, q.AskerName, q.Anonymous, q.Status, q.Votes,
-		q.AskedAt.UTC().Format(time.RFC3339Nano), q.UpdatedAt.UTC().Format(time.RFC3339Nano),
-		q.CardChannelID, q.CardMessageID, q.ModMessageID)
-}
-
-// checkVotesInStep asserts that every question's votes column equals its rows in votes.
-func checkVotesInStep(t *testing.T, db *DB) {
-	t.Helper()
-	rows, err := db.sql.Query(`
-		SELECT q.id, q.votes, (SELECT count(*) FROM votes v WHERE v.question_id = q.id)
-		FROM questions q`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var col, counted int
-		if err := rows.Scan(&id, &col, &counted); err != nil {
-			t.Fatal(err)
-		}
-		if col != counted {
-			t.Errorf("question %d: votes column %d, votes rows %d", id, col, counted)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestQuestionSchema(t *testing.T) {
@@ -263,7 +219,7 @@ reading:
 			t.Errorf("question %d stored but neither reported nor the add in flight (%d reported)", id, len(added))
 		}
 	}
-	checkVotesInStep(t, db)
+	storetest.CheckVotesInStep(t, db.sql)
 	// Numbering goes on after the crash, past every number handed out.
 	if q := add(t, db, question("a", "after the crash", 0))[0]; q.ID <= int64(len(stored)) {
 		t.Errorf("first id after the crash = %d, want more than %d", q.ID, len(stored))

@@ -13,18 +13,6 @@ import (
 	"workshopbot/bot"
 )
 
-// t0 is when the first test question is asked.
-var t0 = time.Date(2026, 6, 12, 10, 0, 0, 0, time.UTC)
-
-// question builds an open panel question asked min minutes after t0.
-func question(asker, text string, min int) bot.Question {
-	at := t0.Add(time.Duration(min) * time.Minute)
-	return bot.Question{
-		SessionID: "panel", Text: text, AskerID: asker, AskerName: "name-" + asker,
-		Status: bot.QuestionOpen, AskedAt: at, UpdatedAt: at,
-	}
-}
-
 // add stores qs and returns them as stored.
 func add(t *testing.T, db store, qs ...bot.Question) []bot.Question {
 	t.Helper()
@@ -67,22 +55,14 @@ func getQ(t *testing.T, db store, id int64) bot.Question {
 	return q
 }
 
-// qline is a question as one comparable, readable line.
-func qline(q bot.Question) string {
-	return fmt.Sprintf("#%d %s %q asker=%s/%s anon=%v %s votes=%d asked=%s updated=%s cards=%s/%s/%s",
-		q.ID, q.SessionID, q.Text, q.AskerID, q.AskerName, q.Anonymous, q.Status, q.Votes,
-		q.AskedAt.UTC().Format(time.RFC3339Nano), q.UpdatedAt.UTC().Format(time.RFC3339Nano),
-		q.CardChannelID, q.CardMessageID, q.ModMessageID)
-}
-
 // diffQuestions returns "" if got and want hold the same questions in the same order.
 func diffQuestions(got, want []bot.Question) string {
 	var g, w []string
 	for _, q := range got {
-		g = append(g, qline(q))
+		g = append(g, QLine(q))
 	}
 	for _, q := range want {
-		w = append(w, qline(q))
+		w = append(w, QLine(q))
 	}
 	if slices.Equal(g, w) {
 		return ""
@@ -113,12 +93,12 @@ func TestAddQuestionRoundTrip(t *testing.T) {
 		fullWant.AskedAt = time.Date(2026, 6, 12, 10, 0, 0, 123_000_000, time.UTC)
 		fullWant.UpdatedAt = time.Date(2026, 6, 12, 10, 1, 0, 999_000_000, time.UTC)
 
-		withVotes := question("1", "a question with votes given", 0)
+		withVotes := Question("1", "a question with votes given", 0)
 		withVotes.Votes = 7
 		withVotesWant := withVotes
 		withVotesWant.ID, withVotesWant.Votes = 1, 0
 
-		noUpdate := question("1", "a question with no update time", 3)
+		noUpdate := Question("1", "a question with no update time", 3)
 		noUpdate.UpdatedAt = time.Time{}
 		noUpdateWant := noUpdate
 		noUpdateWant.ID, noUpdateWant.UpdatedAt = 1, noUpdate.AskedAt
@@ -153,7 +133,7 @@ func TestAddQuestionRoundTrip(t *testing.T) {
 func TestAddQuestionRefusesInvalid(t *testing.T) {
 	forEngines(t, func(t *testing.T, e *engine) {
 		db := e.open(t, "")
-		valid := question("42", "a valid question", 0)
+		valid := Question("42", "a valid question", 0)
 		tests := []struct {
 			name   string
 			change func(*bot.Question)
@@ -188,7 +168,7 @@ func TestQuestionIDsIncreaseAndAreNeverReused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := ids(add(t, db, question("1", "first question", 0), question("2", "second question", 1), question("1", "third question", 2)))
+		got := ids(add(t, db, Question("1", "first question", 0), Question("2", "second question", 1), Question("1", "third question", 2)))
 		if want := []int64{1, 2, 3}; !slices.Equal(got, want) {
 			t.Fatalf("ids = %v, want %v", got, want)
 		}
@@ -197,7 +177,7 @@ func TestQuestionIDsIncreaseAndAreNeverReused(t *testing.T) {
 		if _, err := e.sql(t, db).Exec("DELETE FROM questions WHERE id = 3"); err != nil {
 			t.Fatal(err)
 		}
-		if got := add(t, db, question("3", "fourth question", 3))[0].ID; got != 4 {
+		if got := add(t, db, Question("3", "fourth question", 3))[0].ID; got != 4 {
 			t.Errorf("id after deleting #3 = %d, want 4", got)
 		}
 		if _, err := e.sql(t, db).Exec("DELETE FROM questions WHERE id = 4"); err != nil {
@@ -207,7 +187,7 @@ func TestQuestionIDsIncreaseAndAreNeverReused(t *testing.T) {
 			t.Fatal(err)
 		}
 		db = e.open(t, path)
-		if got := add(t, db, question("3", "fifth question", 4))[0].ID; got != 5 {
+		if got := add(t, db, Question("3", "fifth question", 4))[0].ID; got != 5 {
 			t.Errorf("id after restart = %d, want 5", got)
 		}
 	})
@@ -216,7 +196,7 @@ func TestQuestionIDsIncreaseAndAreNeverReused(t *testing.T) {
 func TestUnknownQuestion(t *testing.T) {
 	forEngines(t, func(t *testing.T, e *engine) {
 		db := e.open(t, "")
-		add(t, db, question("1", "the only question", 0))
+		add(t, db, Question("1", "the only question", 0))
 		ctx := context.Background()
 		tests := []struct {
 			name string
@@ -226,7 +206,7 @@ func TestUnknownQuestion(t *testing.T) {
 			{"Question", func() error { _, err := db.Question(ctx, 99); return err }, "get question 99: not found"},
 			{"ToggleVote", func() error { _, _, err := db.ToggleVote(ctx, 99, "u"); return err }, "toggle vote of u on question 99: not found"},
 			{"SetStatus", func() error {
-				_, err := db.SetStatus(ctx, 99, bot.QuestionAnswered, nil, t0)
+				_, err := db.SetStatus(ctx, 99, bot.QuestionAnswered, nil, T0)
 				return err
 			}, "set question 99 answered: not found"},
 			{"SetCards", func() error { return db.SetCards(ctx, 99, "c", "m", "") }, "set cards of question 99: not found"},
@@ -250,23 +230,23 @@ func TestQuestionsFilterAndOrder(t *testing.T) {
 	forEngines(t, func(t *testing.T, e *engine) {
 		db := e.open(t, "")
 		ctx := context.Background()
-		other := question("3", "for the invited talk", 1)
+		other := Question("3", "for the invited talk", 1)
 		other.SessionID = "invited-1"
 		qs := add(t, db,
-			question("1", "old, no votes", 0),       // 1
+			Question("1", "old, no votes", 0),       // 1
 			other,                                   // 2
-			question("2", "newer, two votes", 2),    // 3
-			question("3", "newest, two votes", 3),   // 4
-			question("4", "same minute as #4", 3),   // 5
-			question("5", "will be answered", 4),    // 6
-			question("6", "also one vote, old", -1), // 7
+			Question("2", "newer, two votes", 2),    // 3
+			Question("3", "newest, two votes", 3),   // 4
+			Question("4", "same minute as #4", 3),   // 5
+			Question("5", "will be answered", 4),    // 6
+			Question("6", "also one vote, old", -1), // 7
 		)
 		vote(t, db, 3, "a", "b")
 		vote(t, db, 4, "a", "b")
 		vote(t, db, 6, "a", "b", "c")
 		vote(t, db, 7, "a")
 		vote(t, db, 2, "a")
-		if _, err := db.SetStatus(ctx, qs[5].ID, bot.QuestionAnswered, nil, t0.Add(time.Hour)); err != nil {
+		if _, err := db.SetStatus(ctx, qs[5].ID, bot.QuestionAnswered, nil, T0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 
@@ -296,23 +276,23 @@ func TestAskedSince(t *testing.T) {
 	forEngines(t, func(t *testing.T, e *engine) {
 		db := e.open(t, "")
 		add(t, db,
-			question("alice", "asked at 10:00", 0),
-			question("alice", "asked at 10:05", 5),
-			question("alice", "asked at 10:09", 9),
-			question("bob", "bob asked at 10:09", 9),
+			Question("alice", "asked at 10:00", 0),
+			Question("alice", "asked at 10:05", 5),
+			Question("alice", "asked at 10:09", 9),
+			Question("bob", "bob asked at 10:09", 9),
 		)
 		tests := []struct {
 			user  string
 			since time.Time
 			want  int
 		}{
-			{"alice", t0.Add(-time.Hour), 3},
-			{"alice", t0, 3}, // at or after: the boundary counts
-			{"alice", t0.Add(time.Millisecond), 2},
-			{"alice", t0.Add(9 * time.Minute), 1},
-			{"alice", t0.Add(10 * time.Minute), 0},
-			{"bob", t0, 1},
-			{"carol", t0, 0},
+			{"alice", T0.Add(-time.Hour), 3},
+			{"alice", T0, 3}, // at or after: the boundary counts
+			{"alice", T0.Add(time.Millisecond), 2},
+			{"alice", T0.Add(9 * time.Minute), 1},
+			{"alice", T0.Add(10 * time.Minute), 0},
+			{"bob", T0, 1},
+			{"carol", T0, 0},
 		}
 		for _, tt := range tests {
 			got, err := db.AskedSince(context.Background(), tt.user, tt.since)
@@ -329,8 +309,8 @@ func TestAskedSince(t *testing.T) {
 func TestHasAsked(t *testing.T) {
 	forEngines(t, func(t *testing.T, e *engine) {
 		db := e.open(t, "")
-		add(t, db, question("alice", "What is a neural ODE?", 0))
-		dismissed := question("alice", "A dismissed question", 1)
+		add(t, db, Question("alice", "What is a neural ODE?", 0))
+		dismissed := Question("alice", "A dismissed question", 1)
 		dismissed.Status = bot.QuestionDismissed
 		add(t, db, dismissed)
 		tests := []struct {
@@ -382,7 +362,7 @@ func TestToggleVote(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				db := e.open(t, "")
-				add(t, db, question("x", "question one here", 0), question("y", "question two here", 1))
+				add(t, db, Question("x", "question one here", 0), Question("y", "question two here", 1))
 				for i, p := range tt.presses {
 					voted, votes, err := db.ToggleVote(context.Background(), p.id, p.user)
 					if err != nil {
@@ -398,35 +378,10 @@ func TestToggleVote(t *testing.T) {
 						t.Errorf("press %d: other question has %d votes, want %d", i, got, p.otherVotes)
 					}
 				}
-				checkVotesInStep(t, e, db)
+				CheckVotesInStep(t, e.sql(t, db))
 			})
 		}
 	})
-}
-
-// checkVotesInStep asserts that every question's votes column equals its rows in votes.
-func checkVotesInStep(t *testing.T, e *engine, db store) {
-	t.Helper()
-	rows, err := e.sql(t, db).Query(`
-		SELECT q.id, q.votes, (SELECT count(*) FROM votes v WHERE v.question_id = q.id)
-		FROM questions q`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var col, counted int
-		if err := rows.Scan(&id, &col, &counted); err != nil {
-			t.Fatal(err)
-		}
-		if col != counted {
-			t.Errorf("question %d: votes column %d, votes rows %d", id, col, counted)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestConcurrentVotes(t *testing.T) {
@@ -434,7 +389,7 @@ func TestConcurrentVotes(t *testing.T) {
 		db := e.open(t, "")
 		const users, questions = 50, 10
 		for i := range questions {
-			add(t, db, question("asker", fmt.Sprintf("question number %d", i), i))
+			add(t, db, Question("asker", fmt.Sprintf("question number %d", i), i))
 		}
 		// User u votes for the questions q with (u+q)%3 != 0; every fifth user
 		// changes their mind on the even ones and presses again.
@@ -472,7 +427,7 @@ func TestConcurrentVotes(t *testing.T) {
 				t.Errorf("question %d: %d votes, want %d", q, got, want[q])
 			}
 		}
-		checkVotesInStep(t, e, db)
+		CheckVotesInStep(t, e.sql(t, db))
 	})
 }
 
@@ -492,11 +447,11 @@ func TestTakeNext(t *testing.T) {
 				name: "votes first, then the oldest",
 				setup: func(t *testing.T, db store) {
 					add(t, db,
-						question("a", "oldest, no votes", 0),    // 1
-						question("b", "one vote", 1),            // 2
-						question("c", "two votes", 2),           // 3
-						question("d", "one vote, newer", 3),     // 4
-						question("e", "one vote, same time", 3), // 5
+						Question("a", "oldest, no votes", 0),    // 1
+						Question("b", "one vote", 1),            // 2
+						Question("c", "two votes", 2),           // 3
+						Question("d", "one vote, newer", 3),     // 4
+						Question("e", "one vote, same time", 3), // 5
 					)
 					vote(t, db, 2, "u1")
 					vote(t, db, 3, "u1", "u2")
@@ -513,7 +468,7 @@ func TestTakeNext(t *testing.T) {
 				name: "only open questions are taken",
 				setup: func(t *testing.T, db store) {
 					for i, st := range []bot.QuestionStatus{bot.QuestionWaiting, bot.QuestionAnswered, bot.QuestionDismissed, bot.QuestionOpen} {
-						q := question("a", fmt.Sprintf("question %s", st), i)
+						q := Question("a", fmt.Sprintf("question %s", st), i)
 						q.Status = st
 						add(t, db, q)
 					}
@@ -525,11 +480,11 @@ func TestTakeNext(t *testing.T) {
 				name: "sessions keep their own stage",
 				setup: func(t *testing.T, db store) {
 					talk := func(text string, min int) bot.Question {
-						q := question("a", text, min)
+						q := Question("a", text, min)
 						q.SessionID = "invited-1"
 						return q
 					}
-					add(t, db, question("a", "panel one", 0), talk("talk one", 1), question("a", "panel two", 2), talk("talk two", 3))
+					add(t, db, Question("a", "panel one", 0), talk("talk one", 1), Question("a", "panel two", 2), talk("talk two", 3))
 					vote(t, db, 2, "u1")
 				},
 				takes: []take{
@@ -555,7 +510,7 @@ func TestTakeNext(t *testing.T) {
 					tt.setup(t, db)
 				}
 				for i, tk := range tt.takes {
-					at := t0.Add(time.Duration(i+1) * time.Hour)
+					at := T0.Add(time.Duration(i+1) * time.Hour)
 					q, prev, ok, err := db.TakeNext(context.Background(), tk.session, at)
 					if err != nil {
 						t.Fatalf("take %d: %v", i, err)
@@ -582,7 +537,7 @@ func TestConcurrentTakeNextNeverTakesTwice(t *testing.T) {
 		db := e.open(t, "")
 		const questions, takers = 60, 16
 		for i := range questions {
-			add(t, db, question("a", fmt.Sprintf("question %d", i), i))
+			add(t, db, Question("a", fmt.Sprintf("question %d", i), i))
 		}
 		var (
 			mu    sync.Mutex
@@ -593,7 +548,7 @@ func TestConcurrentTakeNextNeverTakesTwice(t *testing.T) {
 		for range takers {
 			wg.Go(func() {
 				for {
-					q, _, ok, err := db.TakeNext(context.Background(), "", t0.Add(time.Hour))
+					q, _, ok, err := db.TakeNext(context.Background(), "", T0.Add(time.Hour))
 					if err != nil {
 						errs <- err
 						return
@@ -660,10 +615,10 @@ func TestSetStatus(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				db := e.open(t, "")
-				q := question("a", "a question to move", 0)
+				q := Question("a", "a question to move", 0)
 				q.Status = tt.start
 				before := add(t, db, q)[0]
-				at := t0.Add(time.Hour + 1500*time.Microsecond)
+				at := T0.Add(time.Hour + 1500*time.Microsecond)
 				got, err := db.SetStatus(context.Background(), before.ID, tt.to, tt.from, at)
 				stored := getQ(t, db, before.ID)
 				if tt.wantText != "" {
@@ -691,7 +646,7 @@ func TestSetStatus(t *testing.T) {
 func TestSetCards(t *testing.T) {
 	forEngines(t, func(t *testing.T, e *engine) {
 		db := e.open(t, "")
-		q := add(t, db, question("a", "a question with cards", 0))[0]
+		q := add(t, db, Question("a", "a question with cards", 0))[0]
 		ctx := context.Background()
 		steps := []struct{ channel, message, mod string }{
 			{"", "", "mod-1"},             // moderated: the moderators' card first
@@ -722,11 +677,11 @@ func TestQuestionsSurviveReopen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		anon := question("b", "an anonymous one", 1)
+		anon := Question("b", "an anonymous one", 1)
 		anon.Anonymous = true
-		add(t, db, question("a", "the first question", 0), anon, question("c", "the third question", 2))
+		add(t, db, Question("a", "the first question", 0), anon, Question("c", "the third question", 2))
 		vote(t, db, 2, "x", "y")
-		if _, err := db.SetStatus(ctx, 3, bot.QuestionDismissed, nil, t0.Add(time.Hour)); err != nil {
+		if _, err := db.SetStatus(ctx, 3, bot.QuestionDismissed, nil, T0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.SetCards(ctx, 1, "chan", "msg", "mod"); err != nil {

@@ -14,11 +14,11 @@ import (
 func TestRemindersRoundTrip(t *testing.T) {
 	forEngines(t, func(t *testing.T, e *engine) {
 		paris := time.FixedZone("CEST", 2*60*60)
-		posted := rec("invited-1", 15*time.Minute, 45, bot.StatusSent)
+		posted := Rec("invited-1", 15*time.Minute, 45, bot.StatusSent)
 		posted.PostedAt = time.Date(2026, 6, 12, 9, 45, 1, 250_000_000, time.UTC)
 		posted.ChannelID, posted.MessageID = "111", "222"
 
-		failed := rec("panel", 0, 120, bot.StatusFailed)
+		failed := Rec("panel", 0, 120, bot.StatusFailed)
 		failed.Error = "discord: 403 Missing Access\nsecond line, 'quotes' and ünïcode"
 
 		tests := []struct {
@@ -27,21 +27,21 @@ func TestRemindersRoundTrip(t *testing.T) {
 			want []bot.ReminderRecord // nil: same as put
 		}{
 			{name: "empty"},
-			{name: "one pending", put: []bot.ReminderRecord{rec("opening", 5*time.Minute, 0, bot.StatusPending)}},
+			{name: "one pending", put: []bot.ReminderRecord{Rec("opening", 5*time.Minute, 0, bot.StatusPending)}},
 			{name: "every field", put: []bot.ReminderRecord{posted, failed}},
 			{
 				name: "sorted by due, session, lead",
 				put: []bot.ReminderRecord{
-					rec("b", 0, 30, bot.StatusSent),
-					rec("a", time.Hour, 30, bot.StatusSent),
-					rec("a", 0, 30, bot.StatusSent),
-					rec("c", 0, 10, bot.StatusSkipped),
+					Rec("b", 0, 30, bot.StatusSent),
+					Rec("a", time.Hour, 30, bot.StatusSent),
+					Rec("a", 0, 30, bot.StatusSent),
+					Rec("c", 0, 10, bot.StatusSkipped),
 				},
 				want: []bot.ReminderRecord{
-					rec("c", 0, 10, bot.StatusSkipped),
-					rec("a", 0, 30, bot.StatusSent),
-					rec("a", time.Hour, 30, bot.StatusSent),
-					rec("b", 0, 30, bot.StatusSent),
+					Rec("c", 0, 10, bot.StatusSkipped),
+					Rec("a", 0, 30, bot.StatusSent),
+					Rec("a", time.Hour, 30, bot.StatusSent),
+					Rec("b", 0, 30, bot.StatusSent),
 				},
 			},
 			{
@@ -61,24 +61,24 @@ func TestRemindersRoundTrip(t *testing.T) {
 			},
 			{
 				name: "zero PostedAt stays zero",
-				put:  []bot.ReminderRecord{rec("x", time.Minute, 1, bot.StatusUnknown)},
+				put:  []bot.ReminderRecord{Rec("x", time.Minute, 1, bot.StatusUnknown)},
 			},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				db := e.open(t, "")
-				put(t, db, tt.put...)
+				Put(t, db, tt.put...)
 				want := tt.want
 				if want == nil {
 					want = tt.put
 				}
-				got := reminders(t, db)
-				if d := diffRecords(got, want); d != "" {
+				got := Reminders(t, db)
+				if d := DiffRecords(got, want); d != "" {
 					t.Error(d)
 				}
 				for _, r := range got {
 					if r.Due.Location() != time.UTC || (!r.PostedAt.IsZero() && r.PostedAt.Location() != time.UTC) {
-						t.Errorf("%s: times not in UTC: due %v, posted %v", line(r), r.Due.Location(), r.PostedAt.Location())
+						t.Errorf("%s: times not in UTC: due %v, posted %v", Line(r), r.Due.Location(), r.PostedAt.Location())
 					}
 				}
 			})
@@ -89,19 +89,19 @@ func TestRemindersRoundTrip(t *testing.T) {
 func TestPutReminderReplaces(t *testing.T) {
 	forEngines(t, func(t *testing.T, e *engine) {
 		db := e.open(t, "")
-		first := rec("invited-1", 15*time.Minute, 45, bot.StatusPending)
+		first := Rec("invited-1", 15*time.Minute, 45, bot.StatusPending)
 		first.Error = "old error"
 		first.PostedAt = time.Date(2026, 6, 12, 9, 45, 0, 0, time.UTC)
-		other := rec("invited-1", 0, 60, bot.StatusPending) // same session, other lead: a separate row
-		put(t, db, first, other)
+		other := Rec("invited-1", 0, 60, bot.StatusPending) // same session, other lead: a separate row
+		Put(t, db, first, other)
 
-		second := rec("invited-1", 15*time.Minute, 46, bot.StatusSent)
+		second := Rec("invited-1", 15*time.Minute, 46, bot.StatusSent)
 		second.Nonce = "new-nonce"
 		second.ChannelID, second.MessageID = "c", "m"
 		// second has no Error and no PostedAt: they must be cleared, not kept.
-		put(t, db, second)
+		Put(t, db, second)
 
-		if d := diffRecords(reminders(t, db), []bot.ReminderRecord{second, other}); d != "" {
+		if d := DiffRecords(Reminders(t, db), []bot.ReminderRecord{second, other}); d != "" {
 			t.Error(d)
 		}
 	})
@@ -115,11 +115,11 @@ func TestPutReminderRefusesInvalid(t *testing.T) {
 			r    bot.ReminderRecord
 			want string
 		}{
-			{"no session", rec("", 15*time.Minute, 0, bot.StatusSent), "put reminder /15m: empty session id"},
-			{"no status", rec("invited-1", 15*time.Minute, 0, ""), "put reminder invited-1/15m: empty status"},
-			{"lead in hours", rec("x", time.Hour, 0, ""), "put reminder x/1h: empty status"},
-			{"lead mixed", rec("x", 90*time.Minute, 0, ""), "put reminder x/1h30m: empty status"},
-			{"lead zero", rec("x", 0, 0, ""), "put reminder x/0s: empty status"},
+			{"no session", Rec("", 15*time.Minute, 0, bot.StatusSent), "put reminder /15m: empty session id"},
+			{"no status", Rec("invited-1", 15*time.Minute, 0, ""), "put reminder invited-1/15m: empty status"},
+			{"lead in hours", Rec("x", time.Hour, 0, ""), "put reminder x/1h: empty status"},
+			{"lead mixed", Rec("x", 90*time.Minute, 0, ""), "put reminder x/1h30m: empty status"},
+			{"lead zero", Rec("x", 0, 0, ""), "put reminder x/0s: empty status"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -129,7 +129,7 @@ func TestPutReminderRefusesInvalid(t *testing.T) {
 				}
 			})
 		}
-		if got := reminders(t, db); len(got) != 0 {
+		if got := Reminders(t, db); len(got) != 0 {
 			t.Errorf("refused records were stored: %v", got)
 		}
 	})
@@ -140,7 +140,7 @@ func TestPutReminderErrorNamesOperation(t *testing.T) {
 		db := e.open(t, "")
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		err := db.PutReminder(ctx, rec("invited-1", 15*time.Minute, 0, bot.StatusSent))
+		err := db.PutReminder(ctx, Rec("invited-1", 15*time.Minute, 0, bot.StatusSent))
 		if err == nil || !strings.HasPrefix(err.Error(), "put reminder invited-1/15m: ") {
 			t.Errorf("PutReminder with a cancelled context: error = %v, want it to start with %q", err, "put reminder invited-1/15m: ")
 		}
@@ -158,7 +158,7 @@ func TestConcurrentUse(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i := range each {
-					r := rec(fmt.Sprintf("w%d", w), time.Duration(i)*time.Minute, i, bot.StatusSent)
+					r := Rec(fmt.Sprintf("w%d", w), time.Duration(i)*time.Minute, i, bot.StatusSent)
 					if err := db.PutReminder(context.Background(), r); err != nil {
 						errs <- err
 					}
@@ -178,7 +178,7 @@ func TestConcurrentUse(t *testing.T) {
 		for err := range errs {
 			t.Error(err)
 		}
-		if got := len(reminders(t, db)); got != writers*each {
+		if got := len(Reminders(t, db)); got != writers*each {
 			t.Errorf("stored %d records, want %d", got, writers*each)
 		}
 	})
