@@ -85,13 +85,26 @@ func (l *Leader) Run(ctx context.Context, standby, act func(ctx context.Context)
 	}
 }
 
-// acquire connects and tries the lock every Try until it holds it, or ctx ends.
+// acquire tries the lock every Try until it holds it, or ctx ends. It keeps
+// one connection between tries, and replaces it when a try fails: a try has a
+// deadline, so a connection cut without a word is noticed too.
 func (l *Leader) acquire(ctx context.Context) (*pgx.Conn, error) {
+	var conn *pgx.Conn
 	warned := false
 	for {
-		conn, err := l.try(ctx)
+		var err error
+		if conn == nil {
+			conn, err = l.connect(ctx)
+		}
 		if conn != nil {
-			return conn, nil
+			var got bool
+			if got, err = l.try(ctx, conn); got {
+				return conn, nil
+			}
+			if err != nil {
+				closeConn(conn)
+				conn = nil
+			}
 		}
 		if err != nil && !warned && ctx.Err() == nil {
 			l.log.Warn("standby: cannot reach the database; trying again", "err", err)
@@ -99,33 +112,38 @@ func (l *Leader) acquire(ctx context.Context) (*pgx.Conn, error) {
 		}
 		select {
 		case <-ctx.Done():
+			if conn != nil {
+				closeConn(conn)
+			}
 			return nil, ctx.Err()
 		case <-time.After(l.Try):
 		}
 	}
 }
 
-// try opens a connection and tries the lock once: the connection holding it,
-// or nil (with the error, if any).
-func (l *Leader) try(ctx context.Context) (*pgx.Conn, error) {
-	cctx, cancel := context.WithTimeout(ctx, max(5*time.Second, l.Try))
+// timeout bounds one connection attempt or one try of the lock.
+func (l *Leader) timeout() time.Duration { return max(5*time.Second, l.Try) }
+
+// connect opens a connection for the lock.
+func (l *Leader) connect(ctx context.Context) (*pgx.Conn, error) {
+	cctx, cancel := context.WithTimeout(ctx, l.timeout())
 	defer cancel()
 	conn, err := pgx.Connect(cctx, l.url)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	// One connection per try keeps the lock's session fresh: a standby that
-	// held a connection for hours could find it cut, unnoticed, just when it
-	// is needed.
-	var got bool
-	if err := conn.QueryRow(cctx, "SELECT pg_try_advisory_lock($1)", leaderLock).Scan(&got); err != nil || !got {
-		closeConn(conn)
-		if err != nil {
-			return nil, fmt.Errorf("try leader lock: %w", err)
-		}
-		return nil, nil
-	}
 	return conn, nil
+}
+
+// try tries the lock once on conn.
+func (l *Leader) try(ctx context.Context, conn *pgx.Conn) (bool, error) {
+	cctx, cancel := context.WithTimeout(ctx, l.timeout())
+	defer cancel()
+	var got bool
+	if err := conn.QueryRow(cctx, "SELECT pg_try_advisory_lock($1)", leaderLock).Scan(&got); err != nil {
+		return false, fmt.Errorf("try leader lock: %w", err)
+	}
+	return got, nil
 }
 
 // term runs act while conn holds the lock. lost reports that the lock could no

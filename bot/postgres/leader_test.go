@@ -63,6 +63,11 @@ func TestOneLeaderAtATimeAndTakeover(t *testing.T) {
 	if leaders[1-first].Active() {
 		t.Fatalf("leader %d active beside leader %d", 1-first, first)
 	}
+	// The standby's connection is cut: it connects again at its next try.
+	pgtest.Exec(t, u, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()
+		AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted)`)
+	time.Sleep(200 * time.Millisecond)
 	// The leader stops (a clean shutdown): the other takes over within a few tries.
 	stopped := time.Now()
 	ctxs[first]()
