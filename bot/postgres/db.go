@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"workshopbot/bot"
+	"workshopbot/bot/internal/groupcommit"
 )
 
 // Errors Open reports, for errors.Is.
@@ -49,7 +50,7 @@ type DB struct {
 	name string // the URL without its password, for messages
 	url  string
 	pool *pgxpool.Pool
-	w    *writer
+	w    *groupcommit.Queue[writeFunc] // writer.go
 
 	commits atomic.Int64 // commits of the writes that bypass the writer
 }
@@ -104,7 +105,7 @@ func redact(c *pgx.ConnConfig) string {
 
 // Close commits the writes handed to the writer, then closes the connections.
 func (db *DB) Close() error {
-	db.w.stopWriter()
+	db.w.Stop()
 	db.pool.Close()
 	return nil
 }
@@ -121,7 +122,8 @@ func (db *DB) Ping(ctx context.Context) error {
 // (several per transaction through the writer's group commit).
 func (db *DB) WriteStats() (commits, writes int64) {
 	n := db.commits.Load()
-	return n + db.w.commits.Load(), n + db.w.writes.Load()
+	c, w := db.w.Stats()
+	return n + c, n + w
 }
 
 // exec runs one statement in its own transaction and counts the commit.
@@ -138,7 +140,7 @@ func (db *DB) exec(ctx context.Context, sql string, args ...any) (int64, error) 
 // questionsLock, shared with the other writes of its batch, its changes undone
 // alone if it fails; it returns once the transaction is committed.
 func (db *DB) inTx(ctx context.Context, fn writeFunc) error {
-	return db.w.do(ctx, fn)
+	return db.w.Do(ctx, fn)
 }
 
 // migrationFiles is the schema, one file per change, as in bot/sqlite: a file
