@@ -91,38 +91,12 @@ func TestFailover(t *testing.T) {
 	var rngMu sync.Mutex
 	intn := func(n int) int { rngMu.Lock(); defer rngMu.Unlock(); return rng.IntN(n) }
 
-	bin := buildBinary(t)
-	fake, err := discordtest.NewServer(discordtest.WithServerMembersIntent(), discordtest.WithHeartbeatInterval(500*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fake.Close()
-	fake.AddRole("Moderators", 0)
+	fake := pairFake(t)
 	users := members(fake, "attendee", 50)
 	start := time.Now()
 	args := soakProgram(t, t.TempDir(), start, d)
-	args[5] = dbURL // --db: both bots on the one database
-	env := os.Environ()
-	for k, v := range fakeEnv(fake) {
-		env = append(env, k+"="+v)
-	}
-	logs := &lockedBuffer{}
-	var bots [2]*soakChild
-	var addrs [2]string
-	for i := range bots {
-		addrs[i] = loopbackAddr(t)
-		bots[i] = &soakChild{t: t, bin: bin, args: append(slices.Clone(args), "--http", addrs[i]), env: env, logs: logs}
-	}
-	defer func() {
-		if t.Failed() {
-			t.Logf("bots' logs (tail):\n%s", tail(logs.String(), 80))
-		}
-	}()
-	// isStandby reports whether bot i answers /healthz 200 with the standby line.
-	isStandby := func(i int) bool {
-		code, body := healthz(addrs[i])
-		return code == http.StatusOK && strings.Contains(body, "standby")
-	}
+	p := newPair(t, fake, args, dbURL)
+	bots, addrs, isStandby := p.bots, p.addrs, p.standby
 	bots[0].start()
 	waitFor(t, 30*time.Second, "the first bot's commands", func() bool { return fake.Connected() && len(fake.Commands()) > 0 })
 	bots[1].start()

@@ -93,56 +93,78 @@ func TestStandbyPage(t *testing.T) {
 	}
 }
 
-// TestPairTakesOver is the failover test's core in the default run: two bots
-// on one PostgreSQL, one active and one standing by (no gateway, /healthz
-// standby); SIGKILL the active one and the standby takes over within 10 s,
-// and answers /ask. TestFailover does it ten times under load.
-func TestPairTakesOver(t *testing.T) {
-	pg := pgtest.Start(t)
-	dbURL := pg.NewDatabase(t)
+// pairFake is the fake Discord both bots of a pair run against.
+func pairFake(t *testing.T) *discordtest.Server {
+	t.Helper()
 	fake, err := discordtest.NewServer(discordtest.WithServerMembersIntent(), discordtest.WithHeartbeatInterval(500*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fake.Close()
+	t.Cleanup(func() { fake.Close() })
 	fake.AddRole("Moderators", 0)
-	users := members(fake, "attendee", 2)
-	args := soakProgram(t, t.TempDir(), time.Now(), 40*time.Second)
-	args[5] = dbURL
+	return fake
+}
+
+// botPair is two bots, as child processes of the built binary, on one
+// database against one fake Discord, each with its dashboard on a loopback
+// port of its own. Their logs are shown if the test fails.
+type botPair struct {
+	bots  [2]*soakChild
+	addrs [2]string
+}
+
+// newPair prepares (does not start) two bots running args with --db dbURL.
+func newPair(t *testing.T, fake *discordtest.Server, args []string, dbURL string) *botPair {
+	t.Helper()
+	args = append(slices.Clone(args), "--db", dbURL) // the last --db wins
 	env := os.Environ()
 	for k, v := range fakeEnv(fake) {
 		env = append(env, k+"="+v)
 	}
 	logs := &lockedBuffer{}
-	var bots [2]*soakChild
-	var addrs [2]string
-	for i := range bots {
-		addrs[i] = loopbackAddr(t)
-		bots[i] = &soakChild{t: t, bin: buildBinary(t), args: append(slices.Clone(args), "--http", addrs[i]), env: env, logs: logs}
+	p := &botPair{}
+	for i := range p.bots {
+		p.addrs[i] = loopbackAddr(t)
+		p.bots[i] = &soakChild{t: t, bin: buildBinary(t), args: append(slices.Clone(args), "--http", p.addrs[i]), env: env, logs: logs}
 	}
-	defer func() {
+	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("bots' logs (tail):\n%s", tail(logs.String(), 60))
+			t.Logf("bots' logs (tail):\n%s", tail(logs.String(), 80))
 		}
-	}()
-	bots[0].start()
-	waitFor(t, 30*time.Second, "the first bot's commands", func() bool { return fake.Connected() && len(fake.Commands()) > 0 })
-	bots[1].start()
-	waitFor(t, 15*time.Second, "the second bot's standby /healthz", func() bool {
-		code, body := healthz(addrs[1])
-		return code == http.StatusOK && strings.Contains(body, "standby")
 	})
+	return p
+}
+
+// standby reports whether bot i answers /healthz 200 with the standby line.
+func (p *botPair) standby(i int) bool {
+	code, body := healthz(p.addrs[i])
+	return code == http.StatusOK && strings.Contains(body, "standby")
+}
+
+// TestPairTakesOver is the failover test's core in the default run: two bots
+// on one PostgreSQL, one active and one standing by (no gateway, /healthz
+// standby); SIGKILL the active one and the standby takes over within 10 s,
+// and answers /ask. TestFailover does it ten times under load.
+func TestPairTakesOver(t *testing.T) {
+	dbURL := pgtest.Start(t).NewDatabase(t)
+	fake := pairFake(t)
+	users := members(fake, "attendee", 2)
+	p := newPair(t, fake, soakProgram(t, t.TempDir(), time.Now(), 40*time.Second), dbURL)
+	p.bots[0].start()
+	waitFor(t, 30*time.Second, "the first bot's commands", func() bool { return fake.Connected() && len(fake.Commands()) > 0 })
+	p.bots[1].start()
+	waitFor(t, 15*time.Second, "the second bot's standby /healthz", func() bool { return p.standby(1) })
 	if n, _ := fake.GatewayStats(); n != 1 {
 		t.Errorf("%d gateway identifies with one bot active and one standing by, want 1", n)
 	}
 	killed := time.Now()
-	bots[0].kill()
+	p.bots[0].kill()
 	waitFor(t, 10*time.Second, "the standby's gateway identify", func() bool {
 		n, _ := fake.GatewayStats()
 		return n == 2 && fake.Connected()
 	})
 	t.Logf("takeover: %v from SIGKILL to the standby's identify", time.Since(killed).Round(time.Millisecond))
-	if code, body := healthz(addrs[1]); code != http.StatusOK || strings.Contains(body, "standby") {
+	if code, body := healthz(p.addrs[1]); code != http.StatusOK || strings.Contains(body, "standby") {
 		t.Errorf("new active bot's /healthz: %d %q, want 200 without standby", code, body)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -151,7 +173,7 @@ func TestPairTakesOver(t *testing.T) {
 	if err != nil || receivedID(r) == 0 {
 		t.Errorf("/ask after the takeover: %v %+v", err, r)
 	}
-	if code := bots[1].stop(); code != 0 {
+	if code := p.bots[1].stop(); code != 0 {
 		t.Errorf("the new active bot exited %d after SIGTERM", code)
 	}
 }
