@@ -5,10 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -17,6 +13,7 @@ import (
 
 	"workshopbot/bot"
 	"workshopbot/bot/internal/groupcommit"
+	"workshopbot/bot/internal/schema"
 )
 
 // Errors Open reports, for errors.Is.
@@ -68,14 +65,14 @@ var (
 // Open connects to the database at url (postgres://...), checks it is empty or
 // workshopbot's, and brings its schema up to date.
 func Open(ctx context.Context, url string) (*DB, error) {
-	migs, err := loadMigrations(migrationFiles)
+	migs, err := schema.Load(migrationFiles)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return open(ctx, url, migs)
 }
 
-func open(ctx context.Context, url string, migs []migration) (*DB, error) {
+func open(ctx context.Context, url string, migs []schema.Migration) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx's message may quote the URL, password included: say less.
@@ -143,51 +140,16 @@ func (db *DB) inTx(ctx context.Context, fn writeFunc) error {
 	return db.w.Do(ctx, fn)
 }
 
-// migrationFiles is the schema, one file per change, as in bot/sqlite: a file
-// runs inside migrate's transaction and is never edited once shipped.
+// migrationFiles is the schema, one file per change (bot/internal/schema), as
+// in bot/sqlite and with its numbers.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one schema change; the database is at version N once migration N
-// has run.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads migrations/*.sql from fsys and checks their numbering.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("load migrations: %w", err)
-	}
-	sort.Strings(names)
-	migs := make([]migration, 0, len(names))
-	for i, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v != i+1 {
-			return nil, fmt.Errorf("load migrations: %s: expected number %04d", base, i+1)
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("load migrations: %w", err)
-		}
-		migs = append(migs, migration{version: v, name: base, sql: string(body)})
-	}
-	if len(migs) == 0 {
-		return nil, errors.New("load migrations: no migrations/*.sql")
-	}
-	return migs, nil
-}
-
 // migrate brings the schema up to the last of migs in one transaction, under an
 // advisory lock so that two bots starting at once migrate once. It refuses a
 // database with other tables and one newer than migs.
-func migrate(ctx context.Context, pool *pgxpool.Pool, migs []migration) error {
+func migrate(ctx context.Context, pool *pgxpool.Pool, migs []schema.Migration) error {
 	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", int32(appKey), int32(migrateLock)); err != nil {
 			return fmt.Errorf("lock: %w", err)
@@ -226,8 +188,8 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, migs []migration) error {
 			return nil
 		}
 		for _, m := range migs[version:] {
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
 			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE workshopbot_schema SET version = $1`, known); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/internal/schema"
 	"workshopbot/bot/postgres/pgtest"
 )
 
@@ -83,9 +85,9 @@ func TestOpenRefusals(t *testing.T) {
 	}
 }
 
-func mustMigrations(t *testing.T) []migration {
+func mustMigrations(t *testing.T) []schema.Migration {
 	t.Helper()
-	migs, err := loadMigrations(migrationFiles)
+	migs, err := schema.Load(migrationFiles)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,5 +175,25 @@ func TestAtomicAcrossTwoStores(t *testing.T) {
 	}
 	if len(taken) != limit+20 {
 		t.Errorf("%d questions taken, want %d", len(taken), limit+20)
+	}
+}
+
+// The migrations are bot/sqlite's in PostgreSQL's words: the same files, by
+// number and name, so a schema change is made in both or neither.
+func TestMigrationsMatchSQLite(t *testing.T) {
+	entries, err := os.ReadDir("../sqlite/migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, e := range entries {
+		want = append(want, e.Name())
+	}
+	var got []string
+	for _, m := range mustMigrations(t) {
+		got = append(got, m.Name)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("migrations %v, want bot/sqlite's %v", got, want)
 	}
 }

@@ -74,7 +74,7 @@ func TestActivityOfAnOlderDatabase(t *testing.T) {
 	}
 	var old []migration
 	for _, m := range migs {
-		if m.sql != "" && !containsActivity(m.sql) {
+		if m.SQL != "" && !containsActivity(m.SQL) {
 			old = append(old, m)
 		}
 	}
