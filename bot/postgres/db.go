@@ -164,12 +164,15 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, migs []schema.Migration) e
 				return fmt.Errorf("read version: %w", err)
 			}
 		} else {
-			var tables int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables); err != nil {
+			var (
+				tables int
+				where  string
+			)
+			if err := tx.QueryRow(ctx, `SELECT count(*), current_schema() FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables, &where); err != nil {
 				return fmt.Errorf("read schema: %w", err)
 			}
 			if tables > 0 {
-				return fmt.Errorf("%w (%d tables in schema %s, none of them workshopbot_schema); check the URL", ErrForeign, tables, "current")
+				return fmt.Errorf("%w (schema %s holds %d table(s), none of them workshopbot_schema); check the URL", ErrForeign, where, tables)
 			}
 			if _, err := tx.Exec(ctx, `
 				CREATE TABLE workshopbot_schema (

@@ -64,8 +64,8 @@ func TestOpenRefusals(t *testing.T) {
 
 	foreign := s.NewDatabase(t)
 	pgtest.Exec(t, foreign, "CREATE TABLE invoices (id int)")
-	if _, err := Open(ctx, foreign); !errors.Is(err, ErrForeign) {
-		t.Errorf("Open of another application's database: %v, want ErrForeign", err)
+	if _, err := Open(ctx, foreign); !errors.Is(err, ErrForeign) || !strings.Contains(err.Error(), "schema public holds 1 table(s)") {
+		t.Errorf("Open of another application's database: %v, want ErrForeign naming 1 table in schema public", err)
 	}
 
 	newer := s.NewDatabase(t)
