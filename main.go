@@ -57,7 +57,7 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, []strin
 	o := &options{}
 	fs.StringVar(&o.schedule, "schedule", "schedule.yaml", "the workshop program")
 	fs.StringVar(&o.posters, "posters", "posters.csv", "the posters")
-	fs.StringVar(&o.db, "db", defaultDB, "the SQLite database that keeps state across restarts, or a postgres:// URL to run as a pair (store.go); default: $"+dbEnv+" if set")
+	fs.StringVar(&o.db, "db", defaultDB, "the SQLite database that keeps state across restarts, or a postgres:// URL to run as one of a pair sharing it; $"+dbEnv+" if not given")
 	fs.StringVar(&o.clock, "clock", "", "start a virtual clock at this instant (RFC 3339, e.g. 2021-12-14T06:40:00-05:00); on the console the default is 5 minutes before the first reminder")
 	fs.Float64Var(&o.speed, "speed", 0, "virtual seconds per real second (console default: the whole day in about 30 s; Discord default: 1)")
 	fs.StringVar(&o.http, "http", defaultHTTP, "serve the dashboard, the overlay, /healthz and /metrics on this address; empty turns it off")
