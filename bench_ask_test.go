@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"workshopbot/bot/discord/discordtest"
+	"workshopbot/bot/postgres/pgtest"
 )
 
 // BenchmarkAskBurst is the panel's burst measured from outside: the built
@@ -26,32 +27,52 @@ import (
 // commits/s is the database commits the bot made during the burst (its
 // workshopbot_db_commits_total on /metrics) per second of burst; rows/commit is
 // how many writes each carried. Target: /ask p99 under 100 ms.
+//
+// The same bursts then run on PostgreSQL (db=postgres/..., bot/postgres on a
+// pgtest server), in the same run, so the two stores are measured side by side;
+// they skip without PostgreSQL's binaries.
 func BenchmarkAskBurst(b *testing.B) {
-	for _, bc := range []struct {
+	bursts := []struct {
 		name        string
 		asks, votes int
 	}{
 		{"asks=500", 500, 0},
 		{"asks=2000", 2000, 0},
 		{"asks=2000+votes=2000", 2000, 2000},
-	} {
+	}
+	for _, bc := range bursts {
 		b.Run(bc.name, func(b *testing.B) {
 			for range b.N {
-				benchAskBurst(b, bc.asks, bc.votes)
+				benchAskBurst(b, bc.asks, bc.votes, "")
 			}
 		})
 	}
+	b.Run("db=postgres", func(b *testing.B) {
+		pg := pgtest.Start(b)
+		for _, bc := range bursts {
+			b.Run(bc.name, func(b *testing.B) {
+				for range b.N {
+					benchAskBurst(b, bc.asks, bc.votes, pg.NewDatabase(b))
+				}
+			})
+		}
+	})
 }
 
 // burstWorkers is how many interactions are in flight at once.
 const burstWorkers = 32
 
-func benchAskBurst(b *testing.B, asks, votes int) {
+// benchAskBurst runs one burst; db, if not empty, is the --db to run on
+// instead of a fresh SQLite file.
+func benchAskBurst(b *testing.B, asks, votes int, db string) {
 	fake := discordtest.New(b, discordtest.WithServerMembersIntent())
 	fake.AddRole("Moderators", 0)
 	users := members(fake, "attendee", 500)
 	addr := freeAddr(b)
 	args := append(writeBenchProgram(b, b.TempDir(), time.Now(), "0s", "", 0), "--http", addr)
+	if db != "" {
+		args = append(args, "--db", db)
+	}
 	child := benchBot(b, fake, args)
 	child.start()
 	defer child.stop()

@@ -8,7 +8,6 @@ import (
 
 	"workshopbot/bot"
 	"workshopbot/bot/discord"
-	"workshopbot/bot/sqlite"
 	"workshopbot/bot/web"
 )
 
@@ -16,7 +15,7 @@ import (
 // shutdown it stops taking commands, lets the reminder in flight finish, and closes
 // the gateway within 5 s.
 func runDiscord(ctx context.Context, o *options, token string, getenv func(string) string, prog *bot.Program,
-	version string, src bot.Source, stale *bot.StaleSourceError, clock *bot.ScaledClock, store *sqlite.DB, log *slog.Logger) error {
+	version string, src bot.Source, stale *bot.StaleSourceError, clock *bot.ScaledClock, store appStore, log *slog.Logger) error {
 	guild := getenv("DISCORD_GUILD_ID")
 	if guild == "" {
 		guild = prog.Schedule.Discord.GuildID

@@ -33,7 +33,7 @@ import (
 	"workshopbot/bot"
 	"workshopbot/bot/console"
 	"workshopbot/bot/frab"
-	"workshopbot/bot/sqlite"
+	"workshopbot/bot/postgres"
 )
 
 func main() {
@@ -59,7 +59,7 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, []strin
 	o := &options{}
 	fs.StringVar(&o.schedule, "schedule", "schedule.yaml", "the workshop program")
 	fs.StringVar(&o.posters, "posters", "posters.csv", "the posters")
-	fs.StringVar(&o.db, "db", "workshopbot.db", "the SQLite database that keeps state across restarts")
+	fs.StringVar(&o.db, "db", defaultDB, "the SQLite database that keeps state across restarts, or a postgres:// URL to run as one of a pair sharing it; $"+dbEnv+" if not given")
 	fs.StringVar(&o.clock, "clock", "", "start a virtual clock at this instant (RFC 3339, e.g. 2021-12-14T06:40:00-05:00); on the console the default is 5 minutes before the first reminder")
 	fs.Float64Var(&o.speed, "speed", 0, "virtual seconds per real second (console default: the whole day in about 30 s; Discord default: 1)")
 	fs.StringVar(&o.http, "http", defaultHTTP, "serve the dashboard, the overlay, /healthz and /metrics on this address; empty turns it off")
@@ -241,7 +241,8 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, o.db)
+	dbURL := dbName(o, getenv)
+	store, err := openStore(ctx, dbURL)
 	if err != nil {
 		return err
 	}
@@ -262,6 +263,11 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	}
 
 	if !rehearsal {
+		if postgres.IsURL(dbURL) { // one of a pair: act only while leader (pair.go)
+			return runLeader(ctx, o, dbURL, func(ctx context.Context) error {
+				return runDiscord(ctx, o, token, getenv, prog, version, src, stale, clock, store, log)
+			}, store, log)
+		}
 		return runDiscord(ctx, o, token, getenv, prog, version, src, stale, clock, store, log)
 	}
 	loc := prog.Schedule.Workshop.Location

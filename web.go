@@ -10,7 +10,6 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"workshopbot/bot"
-	"workshopbot/bot/sqlite"
 	"workshopbot/bot/web"
 )
 
@@ -23,7 +22,7 @@ const tokenEnv = "WORKSHOPBOT_DASHBOARD_TOKEN"
 // webDeps is what the dashboard is wired to.
 type webDeps struct {
 	bot     *bot.Bot
-	db      *sqlite.DB
+	db      appStore
 	ticks   *cronTicks
 	gateway func(ctx context.Context) (string, error)
 	metrics *web.Metrics    // nil: a fresh one (the console has no transport to count)

@@ -183,7 +183,7 @@ func (db *DB) Close() error {
 // WriteStats reports how many transactions the writer has committed, and how
 // many writes they carried (group commit: several per transaction).
 func (db *DB) WriteStats() (commits, writes int64) {
-	return db.w.commits.Load(), db.w.writes.Load()
+	return db.w.Stats()
 }
 
 // Ping reports whether the database file can still be read.

@@ -4,13 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
+
+	"workshopbot/bot/internal/schema"
 )
 
 // migrationFiles is the schema, one file per change: migrations/NNNN_name.sql,
@@ -25,46 +21,11 @@ var migrationFiles embed.FS
 // Open can tell a workshopbot database from another program's.
 const applicationID = 0x77736274
 
-// migration is one schema change; the database is at version N once migration N
-// has run.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+// migration is one schema change (bot/internal/schema).
+type migration = schema.Migration
 
 // loadMigrations reads migrations/*.sql from fsys and checks their numbering.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("load migrations: %w", err)
-	}
-	if len(names) == 0 {
-		return nil, errors.New("load migrations: no migrations/*.sql")
-	}
-	sort.Strings(names)
-	migs := make([]migration, 0, len(names))
-	for i, name := range names {
-		base := path.Base(name)
-		num, rest, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || len(num) != 4 || rest == ".sql" {
-			return nil, fmt.Errorf("load migrations: %s: name must be NNNN_description.sql", base)
-		}
-		if v != i+1 {
-			return nil, fmt.Errorf("load migrations: %s: expected number %04d: migrations are numbered 0001, 0002, ... without gaps or repeats", base, i+1)
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("load migrations: %w", err)
-		}
-		if strings.TrimSpace(string(body)) == "" {
-			return nil, fmt.Errorf("load migrations: %s is empty", base)
-		}
-		migs = append(migs, migration{version: v, name: base, sql: string(body)})
-	}
-	return migs, nil
-}
+var loadMigrations = schema.Load
 
 // migrate brings the schema up to the last of migs, all pending migrations in one
 // transaction: the database ends at its old version or at the new one, never
@@ -102,8 +63,8 @@ func migrate(ctx context.Context, sdb *sql.DB, migs []migration) (err error) {
 	}
 
 	for _, m := range migs[version:] {
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("migrate: %s: %w", m.name, err)
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migrate: %s: %w", m.Name, err)
 		}
 	}
 	// foreign_keys cannot be switched off inside a transaction, so a migration

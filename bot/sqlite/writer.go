@@ -3,18 +3,16 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
+
+	"workshopbot/bot/internal/groupcommit"
 )
 
-// The writer is group commit: the bot's frequent writes (questions asked,
-// votes, cards recorded, moderators' status changes) are handed to one
-// goroutine, which runs everything that arrived while its last commit was
-// syncing in one transaction, with one fsync, and answers each caller once
-// the transaction is on disk. A burst of 32 /ask then costs a few commits
+// The writer is group commit (bot/internal/groupcommit): the bot's frequent
+// writes (questions asked, votes, cards recorded, moderators' status changes)
+// are handed to one goroutine, which runs everything that arrived while its
+// last commit was syncing in one transaction, with one fsync, and answers each
+// caller once the transaction is on disk. A burst of 32 /ask then costs a few commits
 // instead of 32 commits one after the other, and a write that depends on what
 // is stored (the per-user limit, the repeat check, a status change from an
 // expected status) is decided by the one writer, so it holds however many
@@ -26,37 +24,20 @@ import (
 // fsync and 4 MB of writes); a connection of its own does, beside the writer.
 const checkpointEvery = time.Second
 
-// maxBatch bounds how many writes one transaction carries, so that a caller
-// at the back of a long queue still gets an answer soon.
-const maxBatch = 256
-
 // ErrClosed is returned for a write handed to a closed DB.
-var ErrClosed = errors.New("database closed")
+var ErrClosed = groupcommit.ErrClosed
 
 // writeFunc is one write: it runs inside the batch's transaction, on tx only
 // (the writer's connection is the one tx holds), and returns an error to have
 // its own changes, and only those, undone.
 type writeFunc func(ctx context.Context, tx *sql.Tx) error
 
-// writeReq is a write waiting for the writer, and the answer it waits for.
-type writeReq struct {
-	ctx  context.Context // the caller's: a write whose caller gave up is not run
-	fn   writeFunc
-	done chan error // buffered: the writer never waits for the caller
-}
-
-// writer is the one goroutine that writes through group commit.
+// writer is the group commit (bot/internal/groupcommit) on the writing
+// connection, and the checkpointer beside it.
 type writer struct {
-	sql     *sql.DB // the writing pool (one connection)
-	reqs    chan *writeReq
-	stop    context.CancelFunc
-	stopped chan struct{} // closed when run has returned
-
-	mu     sync.RWMutex // held to read by senders, so that none is mid-send once closed is set
-	closed bool         // no write is accepted any more
-
-	commits atomic.Int64 // transactions committed
-	writes  atomic.Int64 // writes carried by them
+	*groupcommit.Queue[writeFunc]
+	stopCheckpoints context.CancelFunc
+	checkpointed    chan struct{} // closed when checkpoints has returned
 }
 
 // startWriter starts the writer on sdb, and the checkpointer on cdb (another
@@ -64,17 +45,14 @@ type writer struct {
 // writes already handed to the writer.
 func startWriter(sdb, cdb *sql.DB) *writer {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &writer{sql: sdb, reqs: make(chan *writeReq, maxBatch), stop: cancel, stopped: make(chan struct{})}
-	checkpointed := make(chan struct{})
+	w := &writer{stopCheckpoints: cancel, checkpointed: make(chan struct{})}
 	go func() { // owned by ctx: stopWriter cancels it and waits
-		defer close(checkpointed)
+		defer close(w.checkpointed)
 		checkpoints(ctx, cdb)
 	}()
-	go func() { // owned by ctx: stopWriter cancels it and waits
-		defer close(w.stopped)
-		defer func() { <-checkpointed }()
-		w.run(ctx)
-	}()
+	w.Queue = groupcommit.Start(func(batch []*groupcommit.Request[writeFunc]) ([]error, error) {
+		return commit(sdb, batch)
+	})
 	return w
 }
 
@@ -97,95 +75,34 @@ func checkpoints(ctx context.Context, cdb *sql.DB) {
 }
 
 // stopWriter refuses new writes, commits those already queued, and returns
-// when the writer has stopped.
+// when the writer and the checkpointer have stopped.
 func (w *writer) stopWriter() {
-	w.mu.Lock()
-	w.closed = true // after this no sender is between its check and its send
-	w.mu.Unlock()
-	w.stop()
-	<-w.stopped
+	w.Stop()
+	w.stopCheckpoints()
+	<-w.checkpointed
 }
 
 // do hands fn to the writer and returns its outcome once the transaction that
 // carried it is committed (and synced) or rolled back.
-func (w *writer) do(ctx context.Context, fn writeFunc) error {
-	r := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	w.mu.RLock()
-	if w.closed {
-		w.mu.RUnlock()
-		return ErrClosed
-	}
-	select {
-	case w.reqs <- r:
-		w.mu.RUnlock()
-	case <-ctx.Done():
-		w.mu.RUnlock()
-		return ctx.Err()
-	}
-	// Once queued, the request is answered (run drains the queue before it
-	// stops). A caller whose ctx ends first is told so; its write is then not
-	// run if the writer has not reached it yet, and may commit if it has, so
-	// a caller must not report "not stored" as certain.
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// run takes the first waiting write and every other one already queued, and
-// commits them together; until ctx ends, then it commits what is left.
-func (w *writer) run(ctx context.Context) {
-	batch := make([]*writeReq, 0, maxBatch)
-	for {
-		select {
-		case r := <-w.reqs:
-			batch = w.fill(append(batch[:0], r))
-			w.commit(batch)
-		case <-ctx.Done():
-			// stopWriter set closed first: what is queued now is all there will be.
-			for {
-				batch = w.fill(batch[:0])
-				if len(batch) == 0 {
-					return
-				}
-				w.commit(batch)
-			}
-		}
-	}
-}
-
-// fill adds to batch the requests already queued, up to maxBatch.
-func (w *writer) fill(batch []*writeReq) []*writeReq {
-	for len(batch) < maxBatch {
-		select {
-		case r := <-w.reqs:
-			batch = append(batch, r)
-		default:
-			return batch
-		}
-	}
-	return batch
-}
+func (w *writer) do(ctx context.Context, fn writeFunc) error { return w.Do(ctx, fn) }
 
 // commit runs batch in one transaction. Each write runs inside a savepoint,
 // so one that fails is undone alone and the others still commit; if the
 // transaction itself fails (cannot begin, cannot commit, or SQLite rolled it
 // back), every write of the batch gets that error.
-func (w *writer) commit(batch []*writeReq) {
+func commit(sdb *sql.DB, batch []*groupcommit.Request[writeFunc]) ([]error, error) {
 	// The statements run on a context that nobody cancels: interrupting a
 	// statement would roll back the whole transaction, others' writes with it.
 	// A caller that has gone is simply left out (below).
 	ctx := context.Background()
 	errs := make([]error, len(batch))
 	err := func() error {
-		tx, err := w.sql.BeginTx(ctx, nil)
+		tx, err := sdb.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
 		for i, r := range batch {
-			if err := r.ctx.Err(); err != nil {
+			if err := r.Ctx.Err(); err != nil {
 				errs[i] = err
 				continue
 			}
@@ -193,7 +110,7 @@ func (w *writer) commit(batch []*writeReq) {
 				tx.Rollback()
 				return err
 			}
-			errs[i] = r.fn(ctx, tx)
+			errs[i] = r.Write(ctx, tx)
 			if errs[i] != nil {
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO write"); err != nil {
 					tx.Rollback()
@@ -207,19 +124,8 @@ func (w *writer) commit(batch []*writeReq) {
 		}
 		return tx.Commit()
 	}()
-	n := 0
-	for i, r := range batch {
-		e := errs[i]
-		if err != nil && e == nil {
-			e = fmt.Errorf("commit: %w", classify(err))
-		}
-		if e == nil {
-			n++
-		}
-		r.done <- e
+	if err != nil {
+		return errs, classify(err)
 	}
-	if err == nil {
-		w.commits.Add(1)
-		w.writes.Add(int64(n))
-	}
+	return errs, nil
 }

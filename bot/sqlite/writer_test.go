@@ -48,9 +48,9 @@ func stall(t *testing.T, db *DB, first func()) (release func()) {
 func waitQueued(t *testing.T, db *DB, n int) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for len(db.w.reqs) < n {
+	for db.w.Queued() < n {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d writes queued, want %d", len(db.w.reqs), n)
+			t.Fatalf("%d writes queued, want %d", db.w.Queued(), n)
 		}
 		time.Sleep(time.Millisecond)
 	}

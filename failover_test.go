@@ -1,0 +1,355 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"workshopbot/bot"
+	"workshopbot/bot/discord/discordtest"
+	"workshopbot/bot/postgres"
+	"workshopbot/bot/postgres/pgtest"
+)
+
+// The failover test: two bot processes on one PostgreSQL database against the
+// fake Discord, through a compressed day with questions and votes flowing; the
+// active one is SIGKILLed at random moments, at least failoverKills times, and
+// restarted as the new standby. It fails on any duplicate reminder, any lost
+// acknowledged question or vote, any poster channel made twice and any spec
+// violation, and logs the time from each kill to the standby's first action
+// (its gateway identify): p50 and max. Not part of the default `go test`:
+//
+//	go test -count=1 -run '^TestFailover$' -failover -failover.duration=60s -v .
+//	WORKSHOPBOT_FAILOVER=60s go test -count=1 -run '^TestFailover$' -v .
+//
+// It needs PostgreSQL's server binaries (Debian's postgresql package) and skips,
+// saying so, without them.
+var (
+	failoverOn       = flag.Bool("failover", false, "run the failover test (TestFailover)")
+	failoverDuration = flag.Duration("failover.duration", 60*time.Second, "how long the failover test's day lasts")
+)
+
+const failoverKills = 10 // at least
+
+func failoverSettings(t *testing.T) time.Duration {
+	env := os.Getenv("WORKSHOPBOT_FAILOVER")
+	if !*failoverOn && env == "" {
+		t.Skip("the failover test runs with -failover (or WORKSHOPBOT_FAILOVER=60s): go test -run TestFailover -failover -v .")
+	}
+	d := *failoverDuration
+	if v, err := time.ParseDuration(env); err == nil && v > 0 {
+		d = v
+	}
+	if d < 40*time.Second {
+		t.Fatalf("failover duration %v: want at least 40s, to fit %d kills and takeovers", d, failoverKills)
+	}
+	return d
+}
+
+// loopbackAddr is a loopback address with a port free a moment ago.
+func loopbackAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// healthz returns /healthz's status and body at addr (0 if it does not answer).
+func healthz(addr string) (int, string) {
+	c := http.Client{Timeout: 2 * time.Second}
+	r, err := c.Get("http://" + addr + "/healthz")
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return r.StatusCode, string(b)
+}
+
+func TestFailover(t *testing.T) {
+	d := failoverSettings(t)
+	pg := pgtest.Start(t)
+	dbURL := pg.NewDatabase(t)
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("failover: %v, seed %d", d, seed)
+	rng := rand.New(rand.NewPCG(seed, 18))
+	var rngMu sync.Mutex
+	intn := func(n int) int { rngMu.Lock(); defer rngMu.Unlock(); return rng.IntN(n) }
+
+	fake := pairFake(t)
+	users := members(fake, "attendee", 50)
+	start := time.Now()
+	args := soakProgram(t, t.TempDir(), start, d)
+	p := newPair(t, fake, args, dbURL)
+	bots, addrs, isStandby := p.bots, p.addrs, p.standby
+	bots[0].start()
+	waitFor(t, 30*time.Second, "the first bot's commands", func() bool { return fake.Connected() && len(fake.Commands()) > 0 })
+	bots[1].start()
+	waitFor(t, 15*time.Second, "the second bot's standby /healthz", func() bool { return isStandby(1) })
+	if code, body := healthz(addrs[0]); code != http.StatusOK || strings.Contains(body, "standby") {
+		t.Errorf("active bot's /healthz: %d %q, want 200 without standby", code, body)
+	}
+	active := 0
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	var (
+		mu         sync.Mutex
+		acked      = map[int64]string{}
+		votesAcked = map[int64]int{}
+		votesTried = map[int64]int{}
+		voted      = map[[2]string]bool{}
+		askFailed  int
+		seq        atomic.Int64
+	)
+	pause := func(d time.Duration) bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(d):
+			return true
+		}
+	}
+	for range 3 { // askers
+		wg.Go(func() {
+			for pause(time.Duration(50+intn(150)) * time.Millisecond) {
+				j := seq.Add(1)
+				text := fmt.Sprintf("Failover question %d: which bot answers me?", j)
+				ictx, icancel := context.WithTimeout(ctx, 5*time.Second)
+				r, err := interact(ictx, fake, users[intn(len(users))], askCmd(text))
+				icancel()
+				mu.Lock()
+				if err == nil && receivedID(r) != 0 {
+					acked[receivedID(r)] = text
+				} else {
+					askFailed++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	panel, _ := fake.ChannelByName("panel-questions")
+	for range 3 { // voters: each (user, question) once
+		wg.Go(func() {
+			for pause(time.Duration(50+intn(150)) * time.Millisecond) {
+				byID, _ := cardsOf(fake, panel.ID)
+				if len(byID) == 0 {
+					continue
+				}
+				ids := make([]int64, 0, len(byID))
+				for id := range byID {
+					ids = append(ids, id)
+				}
+				id := ids[intn(len(ids))]
+				user := users[intn(len(users))]
+				pair := [2]string{user, strconv.FormatInt(id, 10)}
+				mu.Lock()
+				if voted[pair] {
+					mu.Unlock()
+					continue
+				}
+				voted[pair] = true
+				votesTried[id]++
+				mu.Unlock()
+				in := discordtest.Button(fmt.Sprintf("q:vote:%d", id), byID[id].ID)
+				in.ChannelID = panel.ID
+				ictx, icancel := context.WithTimeout(ctx, 5*time.Second)
+				r, err := interact(ictx, fake, user, in)
+				icancel()
+				if err == nil && r.Type == 7 {
+					mu.Lock()
+					votesAcked[id]++
+					mu.Unlock()
+				}
+			}
+		})
+	}
+
+	// Kills: the active bot, once the other is standing by; the time until
+	// the standby's gateway identify is its takeover.
+	var takeovers []time.Duration
+	kills := 0
+	deadline := start.Add(d)
+	every := d / (failoverKills + 2)
+	for kills < failoverKills || time.Now().Before(deadline) {
+		wait := every/2 + time.Duration(intn(int(every)))
+		if kills >= failoverKills && time.Now().Add(wait).After(deadline) {
+			time.Sleep(time.Until(deadline))
+			break
+		}
+		time.Sleep(wait)
+		standby := 1 - active
+		waitFor(t, 15*time.Second, fmt.Sprintf("bot %d standing by", standby), func() bool { return isStandby(standby) })
+		identified, _ := fake.GatewayStats()
+		bots[active].kill()
+		killed := time.Now()
+		kills++
+		waitFor(t, 15*time.Second, fmt.Sprintf("bot %d taking over", standby), func() bool {
+			n, _ := fake.GatewayStats()
+			return n > identified && fake.Connected()
+		})
+		took := time.Since(killed)
+		takeovers = append(takeovers, took)
+		t.Logf("%5.1fs: kill %d of bot %d (SIGKILL); bot %d identified after %v", time.Since(start).Seconds(), kills, active, standby, took.Round(time.Millisecond))
+		if took > 10*time.Second {
+			t.Errorf("takeover %d took %v, want within 10 s", kills, took)
+		}
+		time.Sleep(time.Duration(300+intn(1700)) * time.Millisecond)
+		bots[active].start() // the new standby
+		active = standby
+	}
+	cancel()
+	wg.Wait()
+
+	// The last active bot settles the day: every reminder due, every poster's channel.
+	prog, err := bot.LoadProgram(args[1], args[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []bot.Reminder
+	for _, r := range bot.Plan(prog.Schedule) {
+		if r.Due.Before(start.Add(d)) {
+			plan = append(plan, r)
+		}
+	}
+	announce, _ := fake.ChannelByName("announcements")
+	settle, cancelSettle := context.WithTimeout(context.Background(), time.Until(plan[len(plan)-1].Due)+90*time.Second)
+	defer cancelSettle()
+	nonces := map[string]bool{}
+	for _, r := range plan {
+		nonces[r.Nonce()] = true
+	}
+	if err := fake.WaitFor(settle, func(s *discordtest.Server) bool {
+		posted := 0
+		for _, m := range s.Messages(announce.ID) {
+			if nonces[m.Nonce] {
+				posted++
+			}
+		}
+		return posted >= len(plan) && len(soakPosterChannels(s)) >= soakPosters
+	}); err != nil {
+		t.Errorf("waiting for the last reminders and the poster channels: %v", err)
+	}
+	time.Sleep(2 * time.Second)
+	for i, b := range bots {
+		if code := b.stop(); code != 0 {
+			t.Errorf("bot %d exited %d after SIGTERM", i, code)
+		}
+		b.mu.Lock()
+		if b.unexpected > 0 {
+			t.Errorf("bot %d exited on its own %d times", i, b.unexpected)
+		}
+		b.mu.Unlock()
+	}
+
+	store, err := postgres.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	recs, err := store.Reminders(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := store.Questions(context.Background(), bot.QuestionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byNonce := map[string]int{}
+	for _, m := range fake.Messages(announce.ID) {
+		byNonce[m.Nonce]++
+	}
+	status := map[bot.ReminderKey]bot.ReminderStatus{}
+	for _, r := range recs {
+		status[r.Key] = r.Status
+	}
+	var once, skipped, dups, lost int
+	for _, r := range plan {
+		n, st := byNonce[r.Nonce()], status[r.Key]
+		switch {
+		case st == bot.StatusSkipped && n == 0:
+			skipped++
+		case (st == bot.StatusSent || st == bot.StatusLate) && n == 1:
+			once++
+		case n > 1:
+			dups++
+			t.Errorf("reminder %s/%v posted %d times (recorded %q)", r.Key.SessionID, r.Key.Lead, n, st)
+		default:
+			lost++
+			t.Errorf("reminder %s/%v: %d posts, recorded %q; want one post, or none and skipped", r.Key.SessionID, r.Key.Lead, n, st)
+		}
+	}
+	posterDups := 0
+	for id, cs := range soakPosterChannels(fake) {
+		if len(cs) != 1 {
+			posterDups++
+			t.Errorf("poster %s has %d channels", id, len(cs))
+		}
+	}
+	stored := map[int64]bot.Question{}
+	for _, q := range qs {
+		stored[q.ID] = q
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	lostQuestions := 0
+	for id, text := range acked {
+		if q, ok := stored[id]; !ok || q.Text != text {
+			lostQuestions++
+			t.Errorf("question #%d was acknowledged but is stored as %+v", id, q)
+		}
+	}
+	_, cardDups := cardsOf(fake, panel.ID)
+	if len(cardDups) > 0 {
+		t.Errorf("questions carded twice: %v", cardDups)
+	}
+	lostVotes, ackedVotes := 0, 0
+	for id, n := range votesAcked {
+		ackedVotes += n
+		if q := stored[id]; q.Votes < n || q.Votes > votesTried[id] {
+			lostVotes += max(n-q.Votes, 0)
+			t.Errorf("question #%d: %d votes stored; %d presses acknowledged, %d sent", id, q.Votes, n, votesTried[id])
+		}
+	}
+	// One gateway session per term (the first bot's, then one per takeover):
+	// a standby never opened one.
+	identifies, resumes := fake.GatewayStats()
+	if identifies != kills+1 {
+		t.Errorf("%d gateway identifies (%d resumes) for %d terms: a standby connected", identifies, resumes, kills+1)
+	}
+	viol := fake.Violations()
+	for _, v := range viol {
+		t.Errorf("violation: %s", v)
+	}
+	if kills < failoverKills {
+		t.Errorf("only %d kills, want at least %d", kills, failoverKills)
+	}
+	if len(acked) == 0 || ackedVotes == 0 {
+		t.Errorf("no load got through: %d questions, %d votes acknowledged", len(acked), ackedVotes)
+	}
+	slices.Sort(takeovers)
+	t.Logf("takeover (SIGKILL of the active bot to the standby's gateway identify), %d kills: p50 %v, max %v",
+		len(takeovers), percentile(takeovers, 50).Round(time.Millisecond), takeovers[len(takeovers)-1].Round(time.Millisecond))
+	t.Logf("reminders: %d due, %d posted once, %d skipped, %d duplicated, %d lost", len(plan), once, skipped, dups, lost)
+	t.Logf("questions: %d acknowledged, %d not (no active bot), %d stored, %d lost, %d carded twice; votes: %d acknowledged, %d lost; posters: %d made twice; %d violations",
+		len(acked), askFailed, len(stored), lostQuestions, len(cardDups), ackedVotes, lostVotes, posterDups, len(viol))
+	fmt.Printf("FAILOVER SUMMARY: %v, %d kills; takeover p50 %v max %v; reminders %d/%d once, %d skipped, %d dup, %d lost; questions %d acked, %d lost; votes %d acked, %d lost; %d violations\n",
+		d, kills, percentile(takeovers, 50).Round(time.Millisecond), takeovers[len(takeovers)-1].Round(time.Millisecond),
+		once, len(plan), skipped, dups, lost, len(acked), lostQuestions, ackedVotes, lostVotes, len(viol))
+}
