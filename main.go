@@ -136,6 +136,13 @@ func loadProgram(o *options, stderr io.Writer) *bot.Program {
 	if err == nil {
 		return prog
 	}
+	printErrors(stderr, err)
+	return nil
+}
+
+// printErrors prints the files' errors, one `file:line: field: message` a line,
+// and how many.
+func printErrors(stderr io.Writer, err error) {
 	var errs bot.Errors
 	if errors.As(err, &errs) {
 		for _, e := range errs {
@@ -145,7 +152,6 @@ func loadProgram(o *options, stderr io.Writer) *bot.Program {
 	} else {
 		fmt.Fprintln(stderr, err)
 	}
-	return nil
 }
 
 func runCheck(o *options, stdout, stderr io.Writer) int {
@@ -216,19 +222,38 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 		return err
 	}
 	src := bot.FileSource(o.schedule, o.posters)
-	prog, version, err := src()
-	if err != nil {
-		return err
-	}
-	clock, err := newClock(o, prog, rehearsal)
-	if err != nil {
-		return err
+	if _, _, err := src(); err != nil {
+		// Broken files: only a database that holds a last good program lets the
+		// bot start, and only then is it opened (or created).
+		if _, serr := os.Stat(o.db); serr != nil {
+			return err
+		}
 	}
 	store, err := sqlite.Open(ctx, o.db)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	prog, files, broken, err := bot.StartProgram(ctx, src, store)
+	if err != nil {
+		return err
+	}
+	if broken != nil {
+		// Under systemd's Restart=always, exiting here would be a crash loop with no
+		// reminders for the rest of the day: run on the program that last worked.
+		printErrors(stderr, broken)
+		saved := ""
+		if !files.Saved.IsZero() {
+			saved = ", saved " + files.Saved.Local().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(stderr, "workshopbot: the files do not validate; starting on the last good program in %s (version %s%s).\n"+
+			"workshopbot: fix the files: they are applied as soon as they validate.\n", o.db, files.Short(), saved)
+	}
+	version := files.Version
+	clock, err := newClock(o, prog, rehearsal)
+	if err != nil {
+		return err
+	}
 
 	if !rehearsal {
 		return runDiscord(ctx, o, token, getenv, prog, version, src, clock, store, log)
@@ -256,7 +281,7 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), log, ticks.tick)
+	stopCron, err := startReload(ctx, o, prog, bot.NewReloader(b, src, version).Keep(store), log, ticks.tick)
 	if err != nil {
 		return err
 	}
@@ -287,17 +312,34 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	return serveErr
 }
 
-// startReload re-reads the files on the schedule's cron spec, and calls ticked
-// after each run (for /healthz). cron runs on the wall clock, which is right: it
-// watches files on disk, not the workshop's time.
-func startReload(ctx context.Context, prog *bot.Program, r *bot.Reloader, log *slog.Logger, ticked func()) (stop func(), err error) {
+// startReload applies the files now (a version refused at start is reported to
+// the moderators here, once the transport is up), then whenever one of them is
+// saved (watchFiles: within a second, at any --speed), and on the schedule's cron
+// spec as a safety net for file systems that do not report changes. It calls
+// ticked after each cron run (for /healthz). cron runs on the wall clock, which
+// is right: it watches files on disk, not the workshop's time.
+func startReload(ctx context.Context, o *options, prog *bot.Program, r *bot.Reloader, log *slog.Logger, ticked func()) (stop func(), err error) {
+	r.Check(ctx)
 	// The standard parser, as check validates the spec with (5 fields or @every).
 	c := cron.New(cron.WithChain(cron.Recover(cron.DiscardLogger), cron.SkipIfStillRunning(cron.DiscardLogger)))
 	if _, err := c.AddFunc(prog.Schedule.Reminders.Reload, func() { r.Check(ctx); ticked() }); err != nil {
 		return nil, fmt.Errorf("reminders.reload %q: %w", prog.Schedule.Reminders.Reload, err)
 	}
+	wctx, cancel := context.WithCancel(ctx)
+	watched, err := watchFiles(wctx, []string{o.schedule, o.posters}, func() { r.Check(ctx) }, log)
+	if err != nil {
+		// The cron still reloads: slower, not broken.
+		log.Warn("files are not watched; edits are applied on the reload schedule only", "reload", prog.Schedule.Reminders.Reload, "err", err)
+		watched = func() {}
+	} else {
+		log.Info("watching the program files", "schedule", o.schedule, "posters", o.posters)
+	}
 	c.Start()
-	return func() { <-c.Stop().Done() }, nil
+	return func() {
+		cancel()
+		watched()
+		<-c.Stop().Done()
+	}, nil
 }
 
 func isTerminal(r io.Reader) bool {

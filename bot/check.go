@@ -13,30 +13,8 @@ import (
 // failure the error is an Errors with the problems of both files, so that an
 // organizer sees everything at once. An empty postersPath means no posters.
 func LoadProgram(schedulePath, postersPath string) (*Program, error) {
-	data, errs := readFile(schedulePath, MaxScheduleSize)
-	var sched *Schedule
-	if len(errs) == 0 {
-		sched, errs = parseSchedule(schedulePath, data)
-	}
-	// A schedule with errors is still good enough to check posters against,
-	// unless it has no poster sessions to show for itself: then every poster
-	// would repeat one of its errors.
-	against := sched
-	if len(errs) > 0 && len(posterSessions(sched)) == 0 {
-		against = nil
-	}
-	var posters []Poster
-	if postersPath != "" {
-		data, perrs := readFile(postersPath, MaxPostersSize)
-		if len(perrs) == 0 {
-			posters, perrs = parsePosters(postersPath, data, against)
-		}
-		errs = append(errs, perrs...)
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return &Program{Schedule: sched, Posters: posters}, nil
+	f, serrs, perrs := readFiles(schedulePath, postersPath)
+	return parseFiles(f, serrs, perrs)
 }
 
 // maxTitle is how much of a title the check table shows.

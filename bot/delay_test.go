@@ -135,7 +135,7 @@ func TestWorkshopDelayCommand(t *testing.T) {
 	if r := cmd(mod, map[string]string{"session": "panel", "minutes": "0"}); !strings.Contains(r.Content, "minutes") {
 		t.Errorf("0 minutes: %q", r.Content)
 	}
-	NewReloader(b, src, version)
+	NewReloader(b, src, version.Version)
 	r := cmd(mod, map[string]string{"session": "invited-4", "minutes": "-15", "following": "true"})
 	if !strings.Contains(r.Content, "Moved **Neural operator: A new paradigm for learning PDEs** 15 minutes earlier") || !strings.Contains(r.Content, "4 sessions after it") {
 		t.Errorf("reply: %q", r.Content)
