@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -281,7 +282,10 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopCron, err := startReload(ctx, o, prog, bot.NewReloader(b, src, version).Keep(store), log, ticks.tick)
+	// A rehearsal's /workshop delay edits a copy beside the database, never the
+	// organizer's schedule.yaml.
+	reloader := bot.NewReloader(b, src, version).Keep(store).EditCopy(rehearsalCopy(o), o.posters)
+	stopCron, err := startReload(ctx, o, prog, reloader, log, ticks.tick)
 	if err != nil {
 		return err
 	}
@@ -340,6 +344,20 @@ func startReload(ctx context.Context, o *options, prog *bot.Program, r *bot.Relo
 		watched()
 		<-c.Stop().Done()
 	}, nil
+}
+
+// rehearsalCopy is where a console rehearsal keeps its edited copy of the
+// schedule: beside the database, named after it (workshopbot.db ->
+// workshopbot.schedule.yaml).
+func rehearsalCopy(o *options) string {
+	base := strings.TrimSuffix(o.db, filepath.Ext(o.db))
+	p := base + ".schedule.yaml"
+	if a, _ := filepath.Abs(p); a != "" {
+		if b, _ := filepath.Abs(o.schedule); a == b {
+			p = base + ".rehearsal.schedule.yaml"
+		}
+	}
+	return p
 }
 
 func isTerminal(r io.Reader) bool {

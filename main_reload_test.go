@@ -187,3 +187,39 @@ func TestBrokenFileWithoutLastGoodProgram(t *testing.T) {
 		t.Errorf("a database was created for a bot that did not start")
 	}
 }
+
+// TestConsoleDelayLeavesScheduleAlone (issue 12 item 8): on the console,
+// /workshop delay changes a copy beside the database and says where; the
+// organizer's schedule.yaml is byte for byte as it was.
+func TestConsoleDelayLeavesScheduleAlone(t *testing.T) {
+	dir := t.TempDir()
+	orig, err := os.ReadFile("schedule.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched := filepath.Join(dir, "schedule.yaml")
+	if err := os.WriteFile(sched, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "state", "rehearsal.db")
+	if err := os.Mkdir(filepath.Dir(db), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--schedule", sched, "--posters", "posters.csv", "--db", db, "--http", "",
+		"--clock", "2021-12-14T22:30:00-05:00", "--speed", "600"}
+	var out lockedBuffer
+	stdin := strings.NewReader("at 22:31 as carol/Moderators /workshop delay panel minutes:20\n")
+	if code := run(context.Background(), args, func(string) string { return "" }, stdin, &out, &out); code != 0 {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	cp := filepath.Join(dir, "state", "rehearsal.schedule.yaml")
+	if !strings.Contains(out.String(), cp) {
+		t.Errorf("the reply does not say where the change is (%s):\n%s", cp, out.String())
+	}
+	if got, _ := os.ReadFile(sched); string(got) != string(orig) {
+		t.Errorf("the rehearsal rewrote schedule.yaml")
+	}
+	if got, err := os.ReadFile(cp); err != nil || !strings.Contains(string(got), `start: "23:20"`) {
+		t.Errorf("the copy does not hold the moved panel (%v)", err)
+	}
+}

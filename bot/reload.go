@@ -167,7 +167,8 @@ type Reloader struct {
 	keep ProgramStore // nil: versions in force are not recorded
 
 	mu      sync.Mutex
-	good    string  // version in force
+	copy    copyTarget // where /workshop delay writes instead of the file, if set
+	good    string     // version in force
 	lastBad string  // last refused version, reported already
 	refused refusal // what the last report said
 }
@@ -195,6 +196,41 @@ func (r *Reloader) Keep(ps ProgramStore) *Reloader {
 	r.keep = ps
 	r.mu.Unlock()
 	return r
+}
+
+// copyTarget is a rehearsal's copy of schedule.yaml: /workshop delay edits it,
+// and from the first edit on the reloader follows it (EditCopy).
+type copyTarget struct {
+	schedule, posters string
+}
+
+// EditCopy makes /workshop delay write its edits to schedulePath, a copy beside
+// the rehearsal's database, and the reloader read that copy (with postersPath)
+// from the first edit on: a rehearsal never rewrites the organizer's
+// schedule.yaml.
+func (r *Reloader) EditCopy(schedulePath, postersPath string) *Reloader {
+	r.mu.Lock()
+	r.copy = copyTarget{schedule: schedulePath, posters: postersPath}
+	r.mu.Unlock()
+	return r
+}
+
+// editTarget is where an edit of the schedule at path goes: path itself, or the
+// rehearsal's copy.
+func (r *Reloader) editTarget(path string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.copy.schedule != "" {
+		return r.copy.schedule
+	}
+	return path
+}
+
+// followCopy makes the reloader read the rehearsal's copy from now on.
+func (r *Reloader) followCopy() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.src = FileSource(r.copy.schedule, r.copy.posters)
 }
 
 // Check reads the files and applies them if they changed. It reports whether a new
