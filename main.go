@@ -164,6 +164,10 @@ func runCheck(o *options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
+	// Warnings do not fail the check: the bot runs such a program as written.
+	for _, w := range bot.Warnings(prog.Schedule) {
+		fmt.Fprintln(stderr, "warning: "+w.Error())
+	}
 	return 0
 }
 

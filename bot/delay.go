@@ -83,7 +83,27 @@ func handleDelay(b *Bot, ctx context.Context, prog *Program, c Command, _ time.T
 	if !applied {
 		return ephemeral(text + " " + updated + ", but the files were not applied: see the moderators channel for what to fix.")
 	}
-	return ephemeral(text + " " + updated + "; attendees see the change in the announcements.")
+	text += " " + updated + "; attendees see the change in the announcements."
+	if ws := newWarnings(prog.Schedule, b.Program().Schedule); len(ws) > 0 {
+		text += "\n⚠️ The move created " + plural(len(ws), "warning") + ":\n" + strings.Join(ws, "\n")
+	}
+	return ephemeral(Truncate(text, MaxContent))
+}
+
+// newWarnings are the warnings of after that before did not have, as
+// "warning: file:line: ..." lines. A warning is the same whatever line it is on.
+func newWarnings(before, after *Schedule) []string {
+	had := map[string]bool{}
+	for _, w := range Warnings(before) {
+		had[w.Field+"\x00"+w.Msg] = true
+	}
+	var out []string
+	for _, w := range Warnings(after) {
+		if !had[w.Field+"\x00"+w.Msg] {
+			out = append(out, "warning: "+w.Error())
+		}
+	}
+	return out
 }
 
 // writeFileAtomic replaces path with data: a reader (the reload, an editor) sees the
