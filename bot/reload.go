@@ -169,8 +169,8 @@ type Reloader struct {
 	mu      sync.Mutex
 	copy    copyTarget // where /workshop delay writes instead of the file, if set
 	good    string     // version in force
-	lastBad string  // last refused version, reported already
-	refused refusal // what the last report said
+	lastBad string     // last refused version, reported already
+	refused refusal    // what the last report said
 }
 
 // refusal is the errors last reported to the moderators and the version they
