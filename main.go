@@ -274,6 +274,7 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 		gateway: func(context.Context) (string, error) { return "console (no gateway)", nil }}, log)
 	defer dash.stop()
 	interactive := isTerminal(stdin)
+	start := clock.Now()
 	con.Printf("Rehearsing %s (%s) on the console: virtual clock from %s at %.0fx.\n",
 		prog.Schedule.Workshop.Name, prog.Schedule.Workshop.ShortName, clock.Now().In(loc).Format("2006-01-02 15:04 -07:00"), clock.Speed())
 	if interactive {
@@ -283,6 +284,13 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 		con.Printf("Dashboard: %s  overlay: %soverlay  moderator token: %s\n", dash.url, dash.url, dash.token)
 	}
 	con.Printf("\n")
+
+	// What the database recorded before this run: the closing line tells a rerun
+	// on the same database from a clock that started after the reminders.
+	before, err := store.Reminders(ctx)
+	if err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -314,8 +322,14 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	}
 	con.Printf("Summary: %s\nPosts by channel: %s\n", sum, con.Posts())
 	if con.Posted(bot.ChannelAnnouncements) == 0 && sum.Planned > 0 && sum.Pending == 0 {
-		con.Printf("\nNothing was posted: %s already records every reminder of this day, and the bot never posts one twice.\n"+
-			"To rehearse again from scratch: go run . --db /tmp/rehearsal.db (or delete %s).\n", o.db, o.db)
+		if len(before) >= sum.Planned {
+			con.Printf("\nNothing was posted: %s already records every reminder of this day, and the bot never posts one twice.\n"+
+				"To rehearse again from scratch: go run . --db /tmp/rehearsal.db (or delete %s).\n", o.db, o.db)
+		} else {
+			con.Printf("\nNothing was posted: the virtual clock started at %s, after the reminders were due, and a reminder later than catch_up (%s) is skipped.\n"+
+				"To see them: start the clock earlier (--clock), or leave --clock out to rehearse the whole day.\n",
+				start.In(loc).Format("2006-01-02 15:04 -07:00"), prog.Schedule.Reminders.CatchUp)
+		}
 	}
 	return serveErr
 }
