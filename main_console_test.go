@@ -40,3 +40,21 @@ func TestConsoleEndOfRun(t *testing.T) {
 		t.Errorf("rerun on the same database: closing line wrong:\n%s", out[strings.Index(out, "Summary:"):])
 	}
 }
+
+// TestConsoleScheduleAttachmentLine (issue 12 item 11): on the console,
+// /schedule shows the day and one line for the calendar it attaches, not 10 KB
+// of iCalendar text; a small attachment (a question export) is still shown.
+func TestConsoleScheduleAttachmentLine(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	out := rehearse(t, "as alice /ask Why adjoints?\n/schedule\nas mod/Moderators /questions export\n",
+		"--db", db, "--clock", "2021-12-15T01:00:00-05:00", "--speed", "600")
+	if strings.Contains(out, "BEGIN:VCALENDAR") {
+		t.Errorf("the calendar's text is printed:\n%s", out)
+	}
+	if !strings.Contains(out, "[attached dlde.ics, ") || !strings.Contains(out, "not shown here") {
+		t.Errorf("no attachment line for the calendar:\n%s", out)
+	}
+	if !strings.Contains(out, "Why adjoints?") || !strings.Contains(out, "[attached questions.csv, ") {
+		t.Errorf("the small export is not shown:\n%s", out)
+	}
+}

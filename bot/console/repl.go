@@ -267,6 +267,9 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, day time.Time, h Hand
 	return nil
 }
 
+// maxShownFile is the largest attachment the console prints in full.
+const maxShownFile = 2000
+
 // reply prints what the bot answered to c.
 func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 	now := c.clock.Now()
@@ -289,6 +292,12 @@ func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 	}
 	text := c.render(r.Content, c.loc, now)
 	for _, f := range r.Files {
+		// A small file (a short CSV export) is shown; a large one (the calendar)
+		// would bury the rehearsal, so only its line is.
+		if len(f.Data) > maxShownFile {
+			text += fmt.Sprintf("\n[attached %s, %d bytes: not shown here; on Discord it is a file to download]", f.Name, len(f.Data))
+			continue
+		}
 		text += fmt.Sprintf("\n[attached %s, %d bytes]\n%s", f.Name, len(f.Data), strings.TrimRight(string(f.Data), "\n"))
 	}
 	c.Printf("[%s] %s by %s%s\n%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), what, who, vis, indent(text))
