@@ -3,26 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"workshopbot/bot/discord/discordtest"
 )
-
-// rewrite sends discordgo's requests to the fake.
-type rewrite struct{ base *url.URL }
-
-func (rw rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.URL.Scheme, r.URL.Host = rw.base.Scheme, rw.base.Host
-	r.Host = rw.base.Host
-	return http.DefaultTransport.RoundTrip(r)
-}
 
 // botClient is a discordgo REST client acting as the bot against the fake.
 func botClient(t *testing.T, s *discordtest.Server) *discordgo.Session {
@@ -31,8 +18,7 @@ func botClient(t *testing.T, s *discordtest.Server) *discordgo.Session {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, _ := url.Parse(s.URL())
-	dg.Client = &http.Client{Transport: rewrite{base}, Timeout: 10 * time.Second}
+	dg.Client = s.HTTPClient()
 	dg.LogLevel = -1
 	return dg
 }
