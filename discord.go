@@ -74,7 +74,7 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 	}
 	log.Info("workshopbot ready", "guild", guild, "workshop", prog.Schedule.Workshop.ShortName,
 		"sessions", len(prog.Schedule.Sessions), "clock", clock.Now(), "speed", clock.Speed())
-	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), stale, log, ticks.tick)
+	stopCron, err := startReload(ctx, o, prog, bot.NewReloader(b, src, version).Keep(store), stale, log, ticks.tick)
 	if err != nil {
 		_ = tr.Close()
 		return err

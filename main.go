@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -138,6 +139,13 @@ func loadProgram(o *options, stderr io.Writer) *bot.Program {
 	if err == nil {
 		return prog
 	}
+	printErrors(stderr, err)
+	return nil
+}
+
+// printErrors prints the files' errors, one `file:line: field: message` a line,
+// and how many.
+func printErrors(stderr io.Writer, err error) {
 	var errs bot.Errors
 	if errors.As(err, &errs) {
 		for _, e := range errs {
@@ -147,7 +155,6 @@ func loadProgram(o *options, stderr io.Writer) *bot.Program {
 	} else {
 		fmt.Fprintln(stderr, err)
 	}
-	return nil
 }
 
 // readProgram loads the files for a command that runs once. When schedule.yaml
@@ -178,6 +185,10 @@ func runCheck(o *options, stdout, stderr io.Writer) int {
 	if err := bot.WriteCheck(stdout, prog, time.Local); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
+	}
+	// Warnings do not fail the check: the bot runs such a program as written.
+	for _, w := range bot.Warnings(prog.Schedule) {
+		fmt.Fprintln(stderr, "warning: "+w.Error())
 	}
 	return 0
 }
@@ -242,6 +253,15 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 		return err
 	}
 	dbURL := dbName(o, getenv)
+	if bot.SourceOf(o.schedule) == "" && !postgres.IsURL(dbURL) {
+		if _, _, err := bot.FileSource(o.schedule, o.posters)(); err != nil {
+			// Broken files: only a database that holds a last good program lets
+			// the bot start, and only then is it opened (or created).
+			if _, serr := os.Stat(dbURL); serr != nil {
+				return err
+			}
+		}
+	}
 	store, err := openStore(ctx, dbURL)
 	if err != nil {
 		return err
@@ -250,13 +270,25 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	// The files, and the live source if schedule.yaml names one; its last good
 	// copy is kept in the database for when it is down.
 	src := (&frab.Live{HTTP: &http.Client{Timeout: sourceTimeout}, Store: store, Timeout: sourceTimeout}).Source(ctx, o.schedule, o.posters)
-	prog, version, err := src()
-	var stale *bot.StaleSourceError
-	if errors.As(err, &stale) && prog != nil {
-		log.Warn("live source not read at start; running on its last good copy from the database", "url", stale.URL, "err", stale.Err)
-	} else if err != nil {
+	prog, files, broken, err := bot.StartProgram(ctx, src, store)
+	if err != nil {
 		return err
 	}
+	var stale *bot.StaleSourceError
+	if errors.As(broken, &stale) {
+		log.Warn("live source not read at start; running on its last good copy from the database", "url", stale.URL, "err", stale.Err)
+	} else if broken != nil {
+		// Under systemd's Restart=always, exiting here would be a crash loop with no
+		// reminders for the rest of the day: run on the program that last worked.
+		printErrors(stderr, broken)
+		saved := ""
+		if !files.Saved.IsZero() {
+			saved = ", saved " + files.Saved.Local().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(stderr, "workshopbot: the files do not validate; starting on the last good program in %s (version %s%s).\n"+
+			"workshopbot: fix the files: they are applied as soon as they validate.\n", o.db, files.Short(), saved)
+	}
+	version := files.Version
 	clock, err := newClock(o, prog, rehearsal)
 	if err != nil {
 		return err
@@ -282,6 +314,7 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 		gateway: func(context.Context) (string, error) { return "console (no gateway)", nil }}, log)
 	defer dash.stop()
 	interactive := isTerminal(stdin)
+	start := clock.Now()
 	con.Printf("Rehearsing %s (%s) on the console: virtual clock from %s at %.0fx.\n",
 		prog.Schedule.Workshop.Name, prog.Schedule.Workshop.ShortName, clock.Now().In(loc).Format("2006-01-02 15:04 -07:00"), clock.Speed())
 	if interactive {
@@ -292,9 +325,19 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	}
 	con.Printf("\n")
 
+	// What the database recorded before this run: the closing line tells a rerun
+	// on the same database from a clock that started after the reminders.
+	before, err := store.Reminders(ctx)
+	if err != nil {
+		return err
+	}
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stopCron, err := startReload(ctx, prog, bot.NewReloader(b, src, version), stale, log, ticks.tick)
+	// A rehearsal's /workshop delay edits a copy beside the database, never the
+	// organizer's schedule.yaml.
+	reloader := bot.NewReloader(b, src, version).Keep(store).EditCopy(rehearsalCopy(o), o.posters)
+	stopCron, err := startReload(ctx, o, prog, reloader, stale, log, ticks.tick)
 	if err != nil {
 		return err
 	}
@@ -319,28 +362,65 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	}
 	con.Printf("Summary: %s\nPosts by channel: %s\n", sum, con.Posts())
 	if con.Posted(bot.ChannelAnnouncements) == 0 && sum.Planned > 0 && sum.Pending == 0 {
-		con.Printf("\nNothing was posted: %s already records every reminder of this day, and the bot never posts one twice.\n"+
-			"To rehearse again from scratch: go run . --db /tmp/rehearsal.db (or delete %s).\n", o.db, o.db)
+		if len(before) >= sum.Planned {
+			con.Printf("\nNothing was posted: %s already records every reminder of this day, and the bot never posts one twice.\n"+
+				"To rehearse again from scratch: go run . --db /tmp/rehearsal.db (or delete %s).\n", o.db, o.db)
+		} else {
+			con.Printf("\nNothing was posted: the virtual clock started at %s, after the reminders were due, and a reminder later than catch_up (%s) is skipped.\n"+
+				"To see them: start the clock earlier (--clock), or leave --clock out to rehearse the whole day.\n",
+				start.In(loc).Format("2006-01-02 15:04 -07:00"), prog.Schedule.Reminders.CatchUp)
+		}
 	}
 	return serveErr
 }
 
-// startReload re-reads the files on the schedule's cron spec, and calls ticked
-// after each run (for /healthz). cron runs on the wall clock, which is right: it
-// watches files on disk, not the workshop's time.
-// A bot that started on the last good copy of its live source (stale) tells
-// the moderators at once.
-func startReload(ctx context.Context, prog *bot.Program, r *bot.Reloader, stale *bot.StaleSourceError, log *slog.Logger, ticked func()) (stop func(), err error) {
+// startReload applies the files now (a version refused at start is reported to
+// the moderators here, once the transport is up), then whenever one of them is
+// saved (watchFiles: within a second, at any --speed), and on the schedule's cron
+// spec as a safety net for file systems that do not report changes and for a
+// live source. It calls ticked after each cron run (for /healthz). cron runs on
+// the wall clock, which is right: it watches files on disk, not the workshop's
+// time. A bot that started on the last good copy of its live source (stale)
+// tells the moderators at once.
+func startReload(ctx context.Context, o *options, prog *bot.Program, r *bot.Reloader, stale *bot.StaleSourceError, log *slog.Logger, ticked func()) (stop func(), err error) {
 	if stale != nil {
 		r.SourceDown(ctx, stale)
 	}
+	r.Check(ctx)
 	// The standard parser, as check validates the spec with (5 fields or @every).
 	c := cron.New(cron.WithChain(cron.Recover(cron.DiscardLogger), cron.SkipIfStillRunning(cron.DiscardLogger)))
 	if _, err := c.AddFunc(prog.Schedule.Reminders.Reload, func() { r.Check(ctx); ticked() }); err != nil {
 		return nil, fmt.Errorf("reminders.reload %q: %w", prog.Schedule.Reminders.Reload, err)
 	}
+	wctx, cancel := context.WithCancel(ctx)
+	watched, err := watchFiles(wctx, []string{o.schedule, o.posters}, func() { r.Check(ctx) }, log)
+	if err != nil {
+		// The cron still reloads: slower, not broken.
+		log.Warn("files are not watched; edits are applied on the reload schedule only", "reload", prog.Schedule.Reminders.Reload, "err", err)
+		watched = func() {}
+	} else {
+		log.Info("watching the program files", "schedule", o.schedule, "posters", o.posters)
+	}
 	c.Start()
-	return func() { <-c.Stop().Done() }, nil
+	return func() {
+		cancel()
+		watched()
+		<-c.Stop().Done()
+	}, nil
+}
+
+// rehearsalCopy is where a console rehearsal keeps its edited copy of the
+// schedule: beside the database, named after it (workshopbot.db ->
+// workshopbot.schedule.yaml).
+func rehearsalCopy(o *options) string {
+	base := strings.TrimSuffix(o.db, filepath.Ext(o.db))
+	p := base + ".schedule.yaml"
+	if a, _ := filepath.Abs(p); a != "" {
+		if b, _ := filepath.Abs(o.schedule); a == b {
+			p = base + ".rehearsal.schedule.yaml"
+		}
+	}
+	return p
 }
 
 func isTerminal(r io.Reader) bool {

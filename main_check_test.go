@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -63,5 +64,36 @@ func TestCheckCommand(t *testing.T) {
 				t.Errorf("first error has no line number: %s", first)
 			}
 		})
+	}
+}
+
+// TestCheckWarns (issue 12 item 7): a valid program with a likely mistake (the
+// panel written "13:15" instead of "23:15": out of time order and overlapping)
+// passes check, exit 0, with `warning:` lines naming file and line; the bundled
+// program has none.
+func TestCheckWarns(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"check"}, func(string) string { return "" }, nil, &stdout, &stderr); code != 0 || strings.Contains(stderr.String(), "warning") {
+		t.Fatalf("bundled files: exit %d, stderr:\n%s", code, stderr.String())
+	}
+	data, err := os.ReadFile("schedule.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched := filepath.Join(t.TempDir(), "schedule.yaml")
+	edited := strings.Replace(string(data), "  - id: panel\n    start: \"23:00\"", "  - id: panel\n    start: \"13:15\"", 1)
+	if edited == string(data) {
+		t.Fatal("no panel at 23:00 in schedule.yaml")
+	}
+	if err := os.WriteFile(sched, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"check", "--schedule", sched}, func(string) string { return "" }, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("check exited %d, want 0 (warnings only):\n%s", code, stderr.String())
+	}
+	if !regexp.MustCompile(`(?m)^warning: ` + regexp.QuoteMeta(sched) + `:\d+: session panel: .*out of time order`).MatchString(stderr.String()) {
+		t.Errorf("no out-of-order warning for the panel:\n%s", stderr.String())
 	}
 }

@@ -116,7 +116,8 @@ func reportProgram(ctx context.Context, store *sqlite.DB, schedulePath, postersP
 	if kept != url {
 		return nil, fmt.Errorf("%s: source %s: the database keeps no copy of it (it has %q)", schedulePath, url, kept)
 	}
-	return frab.Load(schedulePath, postersPath, url, data)
+	prog, _, err := frab.Load(schedulePath, postersPath, url, data)
+	return prog, err
 }
 
 // writeFile writes name through write, and reports the first error of either.

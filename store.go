@@ -20,6 +20,7 @@ type appStore interface {
 	bot.QuestionStore
 	bot.PosterStore
 	bot.SourceStore
+	bot.ProgramStore
 	Ping(ctx context.Context) error
 	WriteStats() (commits, writes int64)
 	Close() error

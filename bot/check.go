@@ -13,43 +13,18 @@ import (
 // failure the error is an Errors with the problems of both files, so that an
 // organizer sees everything at once. An empty postersPath means no posters.
 func LoadProgram(schedulePath, postersPath string) (*Program, error) {
-	return loadProgram(schedulePath, postersPath, parseSchedule)
+	f, serrs, perrs := readFiles(schedulePath, postersPath)
+	return parseFiles(f, serrs, perrs)
 }
 
 // LoadProgramWithSource is LoadProgram for a schedule.yaml that names a live
 // source: upstream is the source's program as schedule.yaml text (bot/frab
 // makes it), named srcName in errors. See source.go.
-func LoadProgramWithSource(schedulePath, postersPath, srcName string, upstream []byte) (*Program, error) {
-	return loadProgram(schedulePath, postersPath, func(path string, data []byte) (*Schedule, Errors) {
-		return parseScheduleWithSource(path, data, srcName, upstream)
-	})
-}
-
-func loadProgram(schedulePath, postersPath string, parse func(path string, data []byte) (*Schedule, Errors)) (*Program, error) {
-	data, errs := readFile(schedulePath, MaxScheduleSize)
-	var sched *Schedule
-	if len(errs) == 0 {
-		sched, errs = parse(schedulePath, data)
-	}
-	// A schedule with errors is still good enough to check posters against,
-	// unless it has no poster sessions to show for itself: then every poster
-	// would repeat one of its errors.
-	against := sched
-	if len(errs) > 0 && len(posterSessions(sched)) == 0 {
-		against = nil
-	}
-	var posters []Poster
-	if postersPath != "" {
-		data, perrs := readFile(postersPath, MaxPostersSize)
-		if len(perrs) == 0 {
-			posters, perrs = parsePosters(postersPath, data, against)
-		}
-		errs = append(errs, perrs...)
-	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
-	return &Program{Schedule: sched, Posters: posters}, nil
+func LoadProgramWithSource(schedulePath, postersPath, srcName string, upstream []byte) (*Program, Files, error) {
+	f, serrs, perrs := readFiles(schedulePath, postersPath)
+	f = f.WithSource(srcName, upstream)
+	prog, err := parseFiles(f, serrs, perrs)
+	return prog, f, err
 }
 
 // maxTitle is how much of a title the check table shows.

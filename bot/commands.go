@@ -88,11 +88,14 @@ func liveAt(s *Schedule, now time.Time) (Session, bool) {
 
 // ScheduleText is the day as Discord timestamps, with what is live now marked and
 // what is over struck through. Past sessions make room first if it is too long.
+// Each session shows its day and time (<t:…:f>): Discord writes them in each
+// reader's zone, where the workshop's day may be two, and a reader in Tokyo must
+// not see the 23:00 panel as "13:00" listed after the evening's talks.
 func ScheduleText(s *Schedule, now time.Time) string {
 	head := fmt.Sprintf("**%s** — %s\n", s.Workshop.Name, stamp(s.Workshop.Date.Add(12*time.Hour), 'D'))
 	var lines []string
 	for _, sess := range s.Sessions {
-		line := stamp(sess.Start, 't') + " " + kindIcon(sess.Kind) + " " + sess.Title
+		line := stamp(sess.Start, 'f') + " " + kindIcon(sess.Kind) + " " + sess.Title
 		if len(sess.Speakers) > 0 {
 			line += " — " + strings.Join(sess.Speakers, ", ")
 		}

@@ -62,19 +62,48 @@ func handleDelay(b *Bot, ctx context.Context, prog *Program, c Command, _ time.T
 	if err != nil {
 		return ephemeral("Not changed: " + err.Error())
 	}
-	if err := writeFileAtomic(path, out); err != nil {
-		return b.internal(err, "/workshop delay: write schedule", "path", path)
+	// A rehearsal edits its copy, never the organizer's file (Reloader.EditCopy).
+	dest := r.editTarget(path)
+	if err := writeFileAtomic(dest, out); err != nil {
+		return b.internal(err, "/workshop delay: write schedule", "path", dest)
 	}
-	b.log.Info("schedule edited by /workshop delay", "user", c.User.ID, "session", sess.ID, "minutes", n, "following", following, "moved", len(moved))
+	if dest != path {
+		r.followCopy()
+	}
+	b.log.Info("schedule edited by /workshop delay", "user", c.User.ID, "session", sess.ID, "minutes", n, "following", following, "moved", len(moved), "path", dest)
 	applied := r.Check(ctx)
 	text := fmt.Sprintf("Moved **%s** %s: it now starts %s.", sess.Title, shiftText(shift), stamp(sess.Start.Add(shift), 't'))
 	if len(moved) > 1 {
 		text += fmt.Sprintf(" %s after it moved with it.", plural(len(moved)-1, "session"))
 	}
-	if !applied {
-		return ephemeral(text + " " + filepath.Base(path) + " is updated, but the files were not applied: see the moderators channel for what to fix.")
+	updated := filepath.Base(dest) + " is updated"
+	if r.editTarget("") != "" {
+		updated = fmt.Sprintf("This is a rehearsal, so your program files are not edited: the change is in %s, which the rehearsal runs on from now", dest)
 	}
-	return ephemeral(text + " " + filepath.Base(path) + " is updated; attendees see the change in the announcements.")
+	if !applied {
+		return ephemeral(text + " " + updated + ", but the files were not applied: see the moderators channel for what to fix.")
+	}
+	text += " " + updated + "; attendees see the change in the announcements."
+	if ws := newWarnings(prog.Schedule, b.Program().Schedule); len(ws) > 0 {
+		text += "\n⚠️ The move created " + plural(len(ws), "warning") + ":\n" + strings.Join(ws, "\n")
+	}
+	return ephemeral(Truncate(text, MaxContent))
+}
+
+// newWarnings are the warnings of after that before did not have, as
+// "warning: file:line: ..." lines. A warning is the same whatever line it is on.
+func newWarnings(before, after *Schedule) []string {
+	had := map[string]bool{}
+	for _, w := range Warnings(before) {
+		had[w.Field+"\x00"+w.Msg] = true
+	}
+	var out []string
+	for _, w := range Warnings(after) {
+		if !had[w.Field+"\x00"+w.Msg] {
+			out = append(out, "warning: "+w.Error())
+		}
+	}
+	return out
 }
 
 // writeFileAtomic replaces path with data: a reader (the reload, an editor) sees the

@@ -135,7 +135,7 @@ func TestWorkshopDelayCommand(t *testing.T) {
 	if r := cmd(mod, map[string]string{"session": "panel", "minutes": "0"}); !strings.Contains(r.Content, "minutes") {
 		t.Errorf("0 minutes: %q", r.Content)
 	}
-	NewReloader(b, src, version)
+	NewReloader(b, src, version.Version)
 	r := cmd(mod, map[string]string{"session": "invited-4", "minutes": "-15", "following": "true"})
 	if !strings.Contains(r.Content, "Moved **Neural operator: A new paradigm for learning PDEs** 15 minutes earlier") || !strings.Contains(r.Content, "4 sessions after it") {
 		t.Errorf("reply: %q", r.Content)
@@ -152,5 +152,41 @@ func TestWorkshopDelayCommand(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(sched); !bytes.Contains(got, []byte(`start: "15:00"`)) || !bytes.Contains(got, []byte("# Quote times")) {
 		t.Errorf("schedule.yaml not rewritten in place:\n%s", got)
+	}
+}
+
+// TestWorkshopDelayInRehearsalEditsACopy (issue 12 item 8): in a rehearsal,
+// /workshop delay never rewrites the organizer's schedule.yaml: it writes a copy
+// beside the database, says where, and the rehearsal follows the copy, so a
+// second delay adds to the first.
+func TestWorkshopDelayInRehearsalEditsACopy(t *testing.T) {
+	f := newReloadFixture(t)
+	ctx := context.Background()
+	cp := filepath.Join(t.TempDir(), "rehearsal.schedule.yaml")
+	f.r.EditCopy(cp, f.posters)
+	mod := User{ID: "u1", Name: "carol", Roles: []string{"Moderators"}}
+	delay := func(minutes string) Reply {
+		return f.bot.Handle(ctx, Command{Name: "workshop delay", User: mod, Options: map[string]string{"session": "panel", "minutes": minutes}})
+	}
+	panel, _ := f.bot.Program().Schedule.Session("panel")
+	if r := delay("10"); !strings.Contains(r.Content, cp) || !strings.Contains(r.Content, "rehearsal") {
+		t.Errorf("reply does not say where the change is: %q", r.Content)
+	}
+	if got, _ := os.ReadFile(f.sched); !bytes.Equal(got, f.good) {
+		t.Errorf("the organizer's schedule.yaml was rewritten")
+	}
+	if s, _ := f.bot.Program().Schedule.Session("panel"); !s.Start.Equal(panel.Start.Add(10 * time.Minute)) {
+		t.Errorf("program in force: panel at %s, want 10 minutes later than %s", s.Start, panel.Start)
+	}
+	delay("5")
+	if s, _ := f.bot.Program().Schedule.Session("panel"); !s.Start.Equal(panel.Start.Add(15 * time.Minute)) {
+		t.Errorf("after a second delay: panel at %s, want 15 minutes later than %s", s.Start, panel.Start)
+	}
+	want := panel.Start.Add(15 * time.Minute).In(et).Format("15:04")
+	if got, _ := os.ReadFile(cp); !bytes.Contains(got, []byte(`"`+want+`"`)) {
+		t.Errorf("the copy does not hold the panel at %s:\n%s", want, got)
+	}
+	if got, _ := os.ReadFile(f.sched); !bytes.Equal(got, f.good) {
+		t.Errorf("the organizer's schedule.yaml was rewritten by the second delay")
 	}
 }

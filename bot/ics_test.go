@@ -2,6 +2,8 @@ package bot
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -161,5 +163,36 @@ func TestScheduleAttachesCalendar(t *testing.T) {
 	}
 	if !strings.Contains(r.Content, "Talk A") {
 		t.Errorf("content = %q, want the day as text too", r.Content)
+	}
+}
+
+// TestScheduleShowsEachDay (issue 12 item 11): /schedule writes each session
+// with its day (<t:…:f>), so that a reader in Tokyo, for whom the workshop's
+// day is two, sees the 23:00 panel on the next day, not as a bare 13:00 after
+// the evening's talks.
+func TestScheduleShowsEachDay(t *testing.T) {
+	data, err := os.ReadFile("testdata/delay/schedule.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseSchedule("schedule.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := ScheduleText(s, s.Workshop.Date)
+	panel, _ := s.Session("panel")
+	if want := fmt.Sprintf("<t:%d:f>", panel.Start.Unix()); !strings.Contains(text, want) {
+		t.Errorf("no %s for the panel in:\n%s", want, text)
+	}
+	if n := strings.Count(text, ":f>"); n != len(s.Sessions) {
+		t.Errorf("%d sessions show their day, want all %d", n, len(s.Sessions))
+	}
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Skip(err) // no tzdata
+	}
+	shown := RenderTimestamps(text, tokyo, s.Workshop.Date)
+	if !strings.Contains(shown, "Tue 14 Dec 2021 20:45 +09:00 📣 Introduction") || !strings.Contains(shown, "Wed 15 Dec 2021 13:00 +09:00 🎙️ Panel discussion") {
+		t.Errorf("as Tokyo reads it:\n%s", shown)
 	}
 }

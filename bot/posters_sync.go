@@ -140,6 +140,7 @@ type PosterDesired struct {
 	Posters    []PosterWant
 	Prefix     string // "Posters - Session ": categories whose name starts so hold posters
 	Everyone   string
+	Self       string // the bot's user id: its own overwrite is no presenter's right
 	Archived   bool
 }
 
@@ -151,7 +152,7 @@ func DesiredPosters(prog *Program, recs map[string]PosterRecord, members Members
 	if cat == "" {
 		cat = DefaultPosterCategory
 	}
-	d := PosterDesired{Prefix: cat + " - Session ", Everyone: everyone, Archived: archived}
+	d := PosterDesired{Prefix: cat + " - Session ", Everyone: everyone, Self: self, Archived: archived}
 	parts := posterIDParts(prog.Posters)
 	bySession := map[int][]Poster{}
 	var sessions []int
@@ -194,6 +195,12 @@ func DesiredPosters(prog *Program, recs map[string]PosterRecord, members Members
 		}
 	}
 	return d
+}
+
+// presenterOverwrite reports whether the overwrite for id is a presenter's
+// rights, not @everyone's or the bot's own.
+func (d PosterDesired) presenterOverwrite(id string) bool {
+	return id != d.Everyone && id != d.Self
 }
 
 // Members are the guild's members as presenters are looked up in them. Ids
@@ -522,7 +529,9 @@ type PosterReport struct {
 	Categories  int
 	Created     []string // channel names
 	Edited      []string // "old → new" or the name
-	Rights      int      // overwrites set or removed
+	Rights      int      // presenters' overwrites set or removed
+	ReadOnly    int      // channels made read-only (/workshop archive)
+	Reopened    int      // channels opened again (/workshop archive undo:true)
 	CardsPosted int
 	CardsEdited int
 	Archived    []string // channel names
@@ -534,7 +543,7 @@ type PosterReport struct {
 
 // Changed reports whether the sync wrote anything to the guild.
 func (r PosterReport) Changed() bool {
-	return r.Categories+len(r.Created)+len(r.Edited)+r.Rights+r.CardsPosted+r.CardsEdited+len(r.Archived) > 0
+	return r.Categories+len(r.Created)+len(r.Edited)+r.Rights+r.ReadOnly+r.Reopened+r.CardsPosted+r.CardsEdited+len(r.Archived) > 0
 }
 
 // String is the report as the moderators read it.
@@ -557,6 +566,8 @@ func (r PosterReport) String() string {
 	add(r.CardsPosted, "card posted", "cards posted")
 	add(r.CardsEdited, "card edited", "cards edited")
 	add(r.Rights, "presenter right changed", "presenter rights changed")
+	add(r.ReadOnly, "channel made read-only", "channels made read-only")
+	add(r.Reopened, "channel opened again", "channels opened again")
 	add(len(r.Archived), "channel archived", "channels archived")
 	add(r.Recovered, "channel found again in the server", "channels found again in the server")
 	var b strings.Builder
@@ -775,7 +786,11 @@ func (b *Bot) applyPosterPlan(ctx context.Context, pg PosterGuild, prog *Program
 		rec := matched[w.Poster.ID]
 		rec.PosterID, rec.ChannelID, rec.CardMessageID, rec.CardHash = w.Poster.ID, c.ID, "", ""
 		rep.Created = append(rep.Created, w.Name)
-		rep.Rights += len(w.Overwrites)
+		for _, o := range w.Overwrites {
+			if d.presenterOverwrite(o.ID) {
+				rep.Rights++
+			}
+		}
 		if err := b.ps.PutPosterRecord(ctx, rec); err != nil {
 			fail("record #"+w.Name, err)
 		}
@@ -783,19 +798,35 @@ func (b *Bot) applyPosterPlan(ctx context.Context, pg PosterGuild, prog *Program
 		matched[w.Poster.ID] = rec
 	}
 	for _, r := range plan.Rights {
+		// The report counts presenters' rights apart from the overwrites that lock
+		// or open a whole channel (@everyone's and the bot's own), once a channel.
+		locked := false
+		count := func(id string) {
+			if d.presenterOverwrite(id) {
+				rep.Rights++
+			} else {
+				locked = true
+			}
+		}
 		for _, o := range r.Set {
 			if err := pg.SetOverwrite(ctx, r.ChannelID, o); err != nil {
 				fail("rights in "+r.ChannelID+" for "+o.ID, err)
 				continue
 			}
-			rep.Rights++
+			count(o.ID)
 		}
 		for _, id := range r.Delete {
 			if err := pg.DeleteOverwrite(ctx, r.ChannelID, id); err != nil {
 				fail("remove rights in "+r.ChannelID+" for "+id, err)
 				continue
 			}
-			rep.Rights++
+			count(id)
+		}
+		switch {
+		case locked && d.Archived:
+			rep.ReadOnly++
+		case locked:
+			rep.Reopened++
 		}
 	}
 	for _, c := range plan.Cards {

@@ -963,3 +963,59 @@ func TestCardRedrawNotLostToARace(t *testing.T) {
 		return ok && strings.Contains(ed.m.Content, "✅ answered")
 	})
 }
+
+// TestAsksNotBlockedByAHungCardPost (issue 13, "cards without blocking asks"):
+// while the card loop is stuck in a post to Discord (a slow or hanging API),
+// /ask and votes are still answered, each after its row is stored; once the
+// post returns, every question gets its card.
+func TestAsksNotBlockedByAHungCardPost(t *testing.T) {
+	e := newEnv(t, false)
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var once sync.Once
+	e.tr.onPost = func(m bot.Message) {
+		if m.Channel == bot.ChannelQuestions {
+			select {
+			case entered <- struct{}{}:
+			default:
+			}
+			<-release
+		}
+	}
+	e.run(e.b)
+	t.Cleanup(func() { once.Do(func() { close(release) }) }) // before the bot stops (cleanups run last first)
+	first := e.mustAsk(alice, "The question whose card hangs")
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the card loop never posted the first card")
+	}
+
+	done := make(chan []int64, 1)
+	go func() {
+		var ids []int64
+		for i, u := range []bot.User{bob, carol, dave, mod} {
+			if id, ok := receivedID(e.ask(u, fmt.Sprintf("Asked while a card post hangs, number %d", i))); ok {
+				ids = append(ids, id)
+			}
+		}
+		if r := e.press(bob, "vote", first); r.Update == nil {
+			ids = append(ids, -1)
+		}
+		done <- ids
+	}()
+	var ids []int64
+	select {
+	case ids = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("/ask waited behind a hung card post")
+	}
+	if len(ids) != 4 || slices.Contains(ids, -1) {
+		t.Fatalf("answered while the post hung: %v, want 4 questions received and the vote counted", ids)
+	}
+	if got := e.get(first).Votes; got != 1 {
+		t.Errorf("votes of the first question: %d, want 1", got)
+	}
+	once.Do(func() { close(release) })
+	e.tr.waitFor(t, "every card", func() bool { return len(e.tr.cards(bot.ChannelQuestions)) == 5 })
+}

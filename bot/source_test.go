@@ -25,7 +25,7 @@ func TestReloaderTellsModeratorsOnceWhileSourceIsDown(t *testing.T) {
 		err     error
 	}
 	var next result
-	r := NewReloader(b, func() (*Program, string, error) { return good, next.version, next.err }, "version-0001")
+	r := NewReloader(b, func() (*Program, Files, error) { return good, Files{Version: next.version}, next.err }, "version-0001")
 	ctx := context.Background()
 	steps := []struct {
 		res     result

@@ -17,6 +17,9 @@ func TestParseLineIn(t *testing.T) {
 		"as bob in #grand_graph /poster here": "grand_graph",
 		"in grand_graph /poster here":         "grand_graph",
 		"as bob /poster claim":                "console",
+		// The README says to start the line with `in #channel`: any order works.
+		"in #grand_graph as bob/Moderators /poster here": "grand_graph",
+		"at 09:50 in #grand_graph as bob /poster here":   "grand_graph",
 	} {
 		l, err := ParseLine(line, day, loc)
 		if err != nil || l.Command.Channel != want {

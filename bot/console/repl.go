@@ -46,30 +46,35 @@ func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
 		return l, nil
 	}
 	l.Command.User = bot.User{ID: "console-you", Name: "you"}
-	if rest, ok := cutWord(text, "at"); ok {
-		hhmm, after, _ := strings.Cut(rest, " ")
-		t, err := clockTime(hhmm, day, loc)
-		if err != nil {
-			return l, err
+	// The prefixes come in any order, each at most once.
+	seen := map[string]bool{}
+	for {
+		word, rest, _ := strings.Cut(text, " ")
+		if seen[word] || word != "at" && word != "as" && word != "in" {
+			break
 		}
-		l.At, text = t, strings.TrimSpace(after)
-	}
-	if rest, ok := cutWord(text, "as"); ok {
-		who, after, _ := strings.Cut(rest, " ")
-		name, roles, _ := strings.Cut(who, "/")
-		if name == "" {
-			return l, fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
-		}
-		l.Command.User = bot.User{ID: "console-" + name, Name: name}
-		if roles != "" {
-			l.Command.User.Roles = strings.Split(roles, ",")
-		}
+		seen[word] = true
+		arg, after, _ := strings.Cut(strings.TrimSpace(rest), " ")
 		text = strings.TrimSpace(after)
-	}
-	if rest, ok := cutWord(text, "in"); ok {
-		ch, after, _ := strings.Cut(rest, " ")
-		l.Command.Channel = strings.TrimPrefix(ch, "#")
-		text = strings.TrimSpace(after)
+		switch word {
+		case "at":
+			t, err := clockTime(arg, day, loc)
+			if err != nil {
+				return l, err
+			}
+			l.At = t
+		case "as":
+			name, roles, _ := strings.Cut(arg, "/")
+			if name == "" {
+				return l, fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
+			}
+			l.Command.User = bot.User{ID: "console-" + name, Name: name}
+			if roles != "" {
+				l.Command.User.Roles = strings.Split(roles, ",")
+			}
+		case "in":
+			l.Command.Channel = strings.TrimPrefix(arg, "#")
+		}
 	}
 	if l.Command.Channel == "" {
 		l.Command.Channel = "console"
@@ -99,6 +104,12 @@ func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
 		name := ""
 		if len(words) > 0 {
 			name = words[0]
+		}
+		if subs := subCommands(name); len(subs) > 0 {
+			if len(words) < 2 {
+				return l, fmt.Errorf("/%s needs a sub-command: %s", name, strings.Join(subs, ", "))
+			}
+			return l, fmt.Errorf("/%s %s: no such sub-command; want one of %s", name, words[1], strings.Join(subs, ", "))
 		}
 		return l, fmt.Errorf("unknown command /%s: try /help", name)
 	}
@@ -152,6 +163,18 @@ func matchSpec(words []string) (bot.CommandSpec, int) {
 	return best, n
 }
 
+// subCommands lists the sub-commands of a command group ("questions": next,
+// list, ...), in the order /help shows them; none for a plain command.
+func subCommands(group string) []string {
+	var out []string
+	for _, s := range bot.CommandSpecs {
+		if first, sub, ok := strings.Cut(s.Name, " "); ok && strings.EqualFold(first, group) {
+			out = append(out, sub)
+		}
+	}
+	return out
+}
+
 // parseOptions reads name:value pairs (values may be "quoted") and free text.
 func parseOptions(spec bot.CommandSpec, rest string) (map[string]string, error) {
 	opts := map[string]string{}
@@ -178,17 +201,41 @@ func parseOptions(spec bot.CommandSpec, rest string) (map[string]string, error) 
 		rest = after
 	}
 	if len(free) > 0 {
-		target := ""
+		// Positional: the required options not given by name take the free words
+		// in order, one each, the last one the rest (`/poster link Slides
+		// https://...`, `/questions dismiss 3`). With none required, the first
+		// text option takes it all (`/posters neural ode`).
+		var targets []bot.OptionSpec
 		for _, o := range spec.Options {
-			if _, set := opts[o.Name]; !set && o.Type == bot.OptionString {
-				target = o.Name
-				break
+			if _, set := opts[o.Name]; !set && o.Required {
+				targets = append(targets, o)
 			}
 		}
-		if target == "" {
+		if len(targets) == 0 {
+			for _, o := range spec.Options {
+				if _, set := opts[o.Name]; !set && o.Type == bot.OptionString {
+					targets = append(targets, o)
+					break
+				}
+			}
+		}
+		if len(targets) == 0 {
 			return nil, fmt.Errorf("unexpected %q (options are given as name:value)", strings.Join(free, " "))
 		}
-		opts[target] = strings.Join(free, " ")
+		for i, o := range targets {
+			if len(free) == 0 {
+				break
+			}
+			if i == len(targets)-1 {
+				if o.Type != bot.OptionString && len(free) > 1 {
+					return nil, fmt.Errorf("%s: want one value, got %q", o.Name, strings.Join(free, " "))
+				}
+				opts[o.Name] = strings.Join(free, " ")
+				free = nil
+				break
+			}
+			opts[o.Name], free = free[0], free[1:]
+		}
 	}
 	for _, o := range spec.Options {
 		if _, set := opts[o.Name]; o.Required && !set {
@@ -265,6 +312,9 @@ func (c *Console) play(u bot.User, a bot.Activity) {
 	c.Printf("[%s] %s %s\n\n", c.clock.Now().In(c.loc).Format("15:04:05 -07:00"), u.Name, what)
 }
 
+// maxShownFile is the largest attachment the console prints in full.
+const maxShownFile = 2000
+
 // reply prints what the bot answered to c.
 func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 	now := c.clock.Now()
@@ -287,6 +337,12 @@ func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 	}
 	text := c.render(r.Content, c.loc, now)
 	for _, f := range r.Files {
+		// A small file (a short CSV export) is shown; a large one (the calendar)
+		// would bury the rehearsal, so only its line is.
+		if len(f.Data) > maxShownFile {
+			text += fmt.Sprintf("\n[attached %s, %d bytes: not shown here; on Discord it is a file to download]", f.Name, len(f.Data))
+			continue
+		}
 		text += fmt.Sprintf("\n[attached %s, %d bytes]\n%s", f.Name, len(f.Data), strings.TrimRight(string(f.Data), "\n"))
 	}
 	c.Printf("[%s] %s by %s%s\n%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), what, who, vis, indent(text))

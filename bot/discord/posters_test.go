@@ -508,6 +508,25 @@ func TestPosterPresenterJoinsArchiveAndUndo(t *testing.T) {
 	if fake.Permissions(dave, chans["p1"].ID)&discordgo.PermissionViewChannel == 0 {
 		t.Error("dave cannot read his archived channel")
 	}
+	// The report counts the channels locked apart from presenters' rights: only
+	// dave's changed (erin is not in the guild), not @everyone's or the bot's.
+	reported := func(what string, parts ...string) {
+		t.Helper()
+		wait(what, func(s *discordtest.Server) bool {
+			ch, _ := s.ChannelByName("moderators")
+			for _, m := range s.Messages(ch.ID) {
+				all := true
+				for _, p := range parts {
+					all = all && strings.Contains(m.Content, p)
+				}
+				if all {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	reported("the archive report", "Poster sync: 1 presenter right changed, 5 channels made read-only.")
 	in = discordtest.Command("workshop", "archive", "undo:true")
 	in.UserID = moderator
 	if _, err := fake.Interact(ctx, in); err != nil {
@@ -517,6 +536,7 @@ func TestPosterPresenterJoinsArchiveAndUndo(t *testing.T) {
 		return s.Permissions(dave, chans["p1"].ID)&discordgo.PermissionManageMessages != 0 &&
 			s.Permissions(moderator, chans["p2"].ID)&discordgo.PermissionSendMessages != 0
 	})
+	reported("the undo report", "Poster sync: 1 presenter right changed, 5 channels opened again.")
 
 	// Poster p3 leaves the file: its channel moves to the archive category.
 	b.SetProgram(&bot.Program{Schedule: prog.Schedule, Posters: slices.DeleteFunc(slices.Clone(prog.Posters), func(p bot.Poster) bool { return p.ID == "p3" })})

@@ -172,7 +172,7 @@ func (w *world) start(dbPath string, run bool) {
 	if err := w.tr.Open(octx); err != nil {
 		w.t.Fatalf("open: %v", err)
 	}
-	w.r = bot.NewReloader(b, w.src, version)
+	w.r = bot.NewReloader(b, w.src, version.Version)
 	rctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	if run {

@@ -2,7 +2,6 @@ package frab
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -26,22 +25,22 @@ type Live struct {
 // Source returns the bot.Source of the files, fetching under ctx: the reloads
 // of a running bot end with it.
 func (l *Live) Source(ctx context.Context, schedulePath, postersPath string) bot.Source {
-	return func() (*bot.Program, string, error) {
+	return func() (*bot.Program, bot.Files, error) {
 		url := bot.SourceOf(schedulePath)
 		if url == "" {
 			return bot.FileSource(schedulePath, postersPath)()
 		}
 		raw, ferr := l.fetch(ctx, url)
 		var prog *bot.Program
+		var files bot.Files
 		if ferr == nil {
-			prog, ferr = Load(schedulePath, postersPath, url, raw)
+			prog, files, ferr = Load(schedulePath, postersPath, url, raw)
 		}
 		if ferr == nil {
 			if err := l.keep(ctx, url, raw); err != nil {
-				return nil, "", err
+				return nil, files, err
 			}
-			v, err := bot.Version(schedulePath, postersPath, raw)
-			return prog, v, err
+			return prog, files, nil
 		}
 		// The source is down or not valid, or the files are: try the copy.
 		var copyURL string
@@ -49,19 +48,21 @@ func (l *Live) Source(ctx context.Context, schedulePath, postersPath string) bot
 		if l.Store != nil {
 			var err error
 			if copyURL, good, err = l.Store.SourceCopy(ctx); err != nil {
-				return nil, "", fmt.Errorf("source %s: %w; and the last good copy: %w", url, ferr, err)
+				return nil, files, fmt.Errorf("source %s: %w; and the last good copy: %w", url, ferr, err)
 			}
 		}
 		if copyURL != url || good == nil {
-			v, _ := bot.Version(schedulePath, postersPath, raw)
-			return nil, v, fmt.Errorf("source %s: %w (no good copy of it yet)", url, ferr)
+			if files.Version == "" { // the source itself failed: name the version by the files and what came
+				_, f, _ := bot.LoadProgramWithSource(schedulePath, postersPath, url, raw)
+				files = f
+			}
+			return nil, files, fmt.Errorf("source %s: %w (no good copy of it yet)", url, ferr)
 		}
-		prog, err := Load(schedulePath, postersPath, url, good)
-		v, verr := bot.Version(schedulePath, postersPath, good)
+		prog, files, err := Load(schedulePath, postersPath, url, good)
 		if err != nil {
-			return nil, v, err // the files are wrong whatever the source says
+			return nil, files, err // the files are wrong whatever the source says
 		}
-		return prog, v, errors.Join(verr, &bot.StaleSourceError{URL: url, Err: ferr})
+		return prog, files, &bot.StaleSourceError{URL: url, Err: ferr}
 	}
 }
 
@@ -92,15 +93,16 @@ func (l *Live) keep(ctx context.Context, url string, raw []byte) error {
 }
 
 // Load makes the program of the files with raw, a copy of their live source
-// url (a report reads the copy the bot kept).
-func Load(schedulePath, postersPath, url string, raw []byte) (*bot.Program, error) {
+// url (a report reads the copy the bot kept), and says which version of the
+// files and the source it read.
+func Load(schedulePath, postersPath, url string, raw []byte) (*bot.Program, bot.Files, error) {
 	c, err := Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("read source %s: %w", url, err)
+		return nil, bot.Files{}, fmt.Errorf("read source %s: %w", url, err)
 	}
 	p, err := Import(c, Options{})
 	if err != nil {
-		return nil, fmt.Errorf("import source %s: %w", url, err)
+		return nil, bot.Files{}, fmt.Errorf("import source %s: %w", url, err)
 	}
 	return bot.LoadProgramWithSource(schedulePath, postersPath, url, p.WriteYAML(url))
 }

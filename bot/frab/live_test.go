@@ -132,8 +132,8 @@ func TestLiveSource(t *testing.T) {
 		up.set(mode, nil)
 		prog, v, err := src()
 		var stale *bot.StaleSourceError
-		if !errors.As(err, &stale) || prog == nil || v != v1 || stale.URL != url {
-			t.Errorf("%s: prog %v, version changed %v, err %v; want the copy's program and a StaleSourceError", mode, prog != nil, v != v1, err)
+		if !errors.As(err, &stale) || prog == nil || v.Version != v1.Version || stale.URL != url {
+			t.Errorf("%s: prog %v, version changed %v, err %v; want the copy's program and a StaleSourceError", mode, prog != nil, v.Version != v1.Version, err)
 			continue
 		}
 		if !strings.Contains(err.Error(), url) {
@@ -145,8 +145,8 @@ func TestLiveSource(t *testing.T) {
 	changed := strings.Replace(string(read(t, "pretalx.json")), `"title":"Learning to integrate"`, `"title":"Learning to integrate, revised"`, 1)
 	up.set("ok", []byte(changed))
 	prog, v2, err := src()
-	if err != nil || v2 == v1 {
-		t.Fatalf("after a change upstream: %v, version changed %v", err, v2 != v1)
+	if err != nil || v2.Version == v1.Version {
+		t.Fatalf("after a change upstream: %v, version changed %v", err, v2.Version != v1.Version)
 	}
 	if s, _ := prog.Schedule.Session("mlconf-2024-102-keynote-learning-to-integrate"); s.Title != "Learning to integrate, revised" {
 		t.Errorf("keynote title %q, want the revised one", s.Title)
@@ -164,8 +164,8 @@ func TestLiveSource(t *testing.T) {
 	defer db.Close()
 	prog, v, err := (&Live{HTTP: hc, Store: db}).Source(ctx, schedule, posters)()
 	var stale *bot.StaleSourceError
-	if !errors.As(err, &stale) || prog == nil || v != v2 {
-		t.Fatalf("restarted with the source down: %v, version %v; want the last good copy", err, v == v2)
+	if !errors.As(err, &stale) || prog == nil || v.Version != v2.Version {
+		t.Fatalf("restarted with the source down: %v, version %v; want the last good copy", err, v.Version == v2.Version)
 	}
 	if s, _ := prog.Schedule.Session("mlconf-2024-102-keynote-learning-to-integrate"); s.Title != "Learning to integrate, revised" {
 		t.Errorf("restarted: keynote title %q, want the copy's", s.Title)
@@ -246,7 +246,7 @@ func TestLiveSourceChangeIsAnnounced(t *testing.T) {
 	if _, err := b.Step(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r := bot.NewReloader(b, src, version)
+	r := bot.NewReloader(b, src, version.Version)
 
 	const keynote = `"code":"KN2TLK","id":102,"logo":null,"date":"2024-05-02T09:15:00+02:00","start":"09:15"`
 	up.set("ok", []byte(strings.Replace(page, keynote, strings.ReplaceAll(keynote, "09:15", "09:45"), 1)))

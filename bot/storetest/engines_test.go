@@ -33,6 +33,7 @@ type store interface {
 	bot.DMStore
 	bot.ActivityStore
 	bot.SourceStore
+	bot.ProgramStore
 	Close() error
 }
 

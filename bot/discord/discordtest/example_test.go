@@ -3,22 +3,11 @@ package discordtest_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/url"
 
 	"github.com/bwmarrin/discordgo"
 
 	"workshopbot/bot/discord/discordtest"
 )
-
-// toFake sends discordgo's https://discord.com requests to the fake.
-type toFake struct{ base *url.URL }
-
-func (f toFake) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.URL.Scheme, r.URL.Host, r.Host = f.base.Scheme, f.base.Host, f.base.Host
-	return http.DefaultTransport.RoundTrip(r)
-}
 
 // A bot connects, registers a command and answers it; the test plays the
 // user with Interact. In a test, use discordtest.New(t), which also fails
@@ -32,8 +21,7 @@ func Example() {
 	s.AddChannel("general", 0, "")
 
 	dg, _ := discordgo.New("Bot " + discordtest.Token)
-	base, _ := url.Parse(s.URL())
-	dg.Client = &http.Client{Transport: toFake{base}}
+	dg.Client = s.HTTPClient() // discordgo's https://discord.com requests go to the fake
 	dg.LogLevel = -1
 	dg.AddHandler(func(dg *discordgo.Session, i *discordgo.InteractionCreate) {
 		_ = dg.InteractionRespond(i.Interaction, &discordgo.InteractionResponse{

@@ -297,6 +297,23 @@ func (s *Server) Close() error {
 // under URL()+"/api/v9".
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
+// HTTPClient is a client that sends every request to the fake, whatever its
+// host: set it as a discordgo session's Client, and the session's
+// https://discord.com/api/... requests reach the fake (as DISCORD_API_BASE
+// does for the bot's own transport).
+func (s *Server) HTTPClient() *http.Client {
+	return &http.Client{Transport: toFake{host: s.ln.Addr().String()}, Timeout: 10 * time.Second}
+}
+
+// toFake rewrites a request's scheme and host to the fake's.
+type toFake struct{ host string }
+
+func (f toFake) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host, r.Host = "http", f.host, f.host
+	return http.DefaultTransport.RoundTrip(r)
+}
+
 // GatewayURL is the WebSocket URL GET /gateway returns.
 func (s *Server) GatewayURL() string { return "ws://" + s.ln.Addr().String() }
 

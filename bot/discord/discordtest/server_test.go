@@ -2,25 +2,12 @@ package discordtest
 
 import (
 	"context"
-	"net/http"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 )
-
-// rewrite sends discordgo's https://discord.com/api/... requests to the fake,
-// as the bot's transport does.
-type rewrite struct{ base *url.URL }
-
-func (rw rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.URL.Scheme, r.URL.Host = rw.base.Scheme, rw.base.Host
-	r.Host = rw.base.Host
-	return http.DefaultTransport.RoundTrip(r)
-}
 
 // client returns a discordgo session pointed at the fake (not opened).
 func client(t *testing.T, s *Server) *discordgo.Session {
@@ -29,8 +16,7 @@ func client(t *testing.T, s *Server) *discordgo.Session {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, _ := url.Parse(s.URL())
-	dg.Client = &http.Client{Transport: rewrite{base}, Timeout: 10 * time.Second}
+	dg.Client = s.HTTPClient()
 	// Ask for the privileged intents the application has enabled, and no
 	// more: a fresh application has none (see WithPrivilegedIntents).
 	dg.Identify.Intents = discordgo.IntentsAllWithoutPrivileged | discordgo.Intent(s.cfg.privilegedIntents)
