@@ -48,12 +48,12 @@ var DefaultLeads = []time.Duration{15 * time.Minute, 0}
 
 // The keys each block of schedule.yaml accepts, in the order error messages list them.
 var (
-	topKeys       = []string{"workshop", "discord", "reminders", "questions", "rooms", "sessions"}
+	topKeys       = []string{"workshop", "discord", "reminders", "questions", "green_room", "rooms", "sessions"}
 	workshopKeys  = []string{"name", "short_name", "timezone", "date", "links"}
 	discordKeys   = []string{"guild", "announcements", "panel_questions", "moderators_channel", "moderators_role", "reminder_role", "poster_category", "events"}
 	reminderKeys  = []string{"leads", "reload", "catch_up"}
 	questionsKeys = []string{"moderated", "per_ten_minutes"}
-	sessionKeys   = []string{"id", "start", "end", "kind", "title", "speakers", "links", "poster_session", "recording", "room"}
+	sessionKeys   = []string{"id", "start", "end", "kind", "title", "speakers", "checkin", "chair", "links", "poster_session", "recording", "room"}
 )
 
 // LoadSchedule reads and parses the schedule file at path.
@@ -437,6 +437,7 @@ func (d *yamlDecoder) schedule(root *yaml.Node) *Schedule {
 			CatchUp: DefaultCatchUp,
 		},
 		Questions: QuestionsConfig{PerTenMinutes: DefaultPerTenMinutes},
+		GreenRoom: DefaultGreenRoom(),
 	}
 	m := d.fields(root, "", topKeys)
 	if m == nil {
@@ -458,12 +459,18 @@ func (d *yamlDecoder) schedule(root *yaml.Node) *Schedule {
 	if e, ok := m["questions"]; ok {
 		d.questions(e.value, &s.Questions)
 	}
+	if e, ok := m["green_room"]; ok {
+		d.greenRoom(e.value, &s.GreenRoom)
+	}
 	if e, ok := m["rooms"]; ok {
 		s.Rooms = d.rooms(e.value)
 	}
 	if e, ok := m["sessions"]; ok {
 		s.Sessions = d.sessions(e.value, day, dayOK)
 		d.checkRooms(s.Rooms, s.Sessions)
+		if HasGreenRoom(s) {
+			s.Discord.GreenRoom = s.GreenRoom.Channel
+		}
 	} else {
 		d.errorf(root, "sessions", "missing; add a sessions: list with at least one session")
 	}
@@ -748,6 +755,14 @@ func (d *yamlDecoder) session(n *yaml.Node, path string, day time.Time) parsedSe
 	p.timesOK = startOK && endOK
 	if e, ok := m["speakers"]; ok {
 		p.Speakers = d.texts(e.value, path+".speakers")
+	}
+	if e, ok := m["checkin"]; ok {
+		p.CheckIn = d.accounts(e.value, path+".checkin")
+	}
+	if e, ok := m["chair"]; ok {
+		if v, ok := d.text(e.value, path+".chair"); ok && v != "" {
+			p.Chair = d.account(e.value, path+".chair", v)
+		}
 	}
 	if e, ok := m["links"]; ok {
 		p.Links = d.links(e.value, path+".links")
