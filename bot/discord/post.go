@@ -98,7 +98,7 @@ func (t *Transport) Post(ctx context.Context, m bot.Message) (bot.Posted, error)
 // label for messages ("#announcements").
 func (t *Transport) channelFor(logical string) (id, label string, err error) {
 	switch logical {
-	case bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators:
+	case bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators, bot.ChannelGreenRoom:
 		t.state.RLock()
 		ch := t.channels[logical]
 		t.state.RUnlock()
@@ -110,8 +110,8 @@ func (t *Transport) channelFor(logical string) (id, label string, err error) {
 	if isSnowflake(logical) {
 		return logical, "channel " + logical, nil
 	}
-	return "", "", fmt.Errorf("unknown channel %q: want %s, %s, %s or a channel id",
-		logical, bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators)
+	return "", "", fmt.Errorf("unknown channel %q: want %s, %s, %s, %s or a channel id",
+		logical, bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators, bot.ChannelGreenRoom)
 }
 
 // nonce fits a Message.Nonce into Discord's 25 characters: a longer one is replaced
