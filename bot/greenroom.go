@@ -301,7 +301,7 @@ type GreenDecision struct {
 // ping whose session has started is skipped: the check-in is for before. One
 // that fell due while the bot was down is sent within the catch-up window. Of
 // the nudges of one session due at once, only the last is sent, and none when
-// the check-in post itself is due: it already names everyone.
+// the check-in post itself is first due: it already names everyone.
 func DecideGreen(plan []GreenPing, done map[GreenKey]GreenRecord, now, upSince time.Time, catchUp time.Duration) GreenDecision {
 	var d GreenDecision
 	var due []GreenPing
@@ -327,7 +327,11 @@ func DecideGreen(plan []GreenPing, done map[GreenKey]GreenRecord, now, upSince t
 	for _, p := range due {
 		switch p.Key.Kind {
 		case GreenCheckIn:
-			checkin[p.Key.SessionID] = true
+			// A retry (pending) may well have been posted before a crash,
+			// and its nonce makes it no new message: it names no one again.
+			if _, retry := done[p.Key]; !retry {
+				checkin[p.Key.SessionID] = true
+			}
 		case GreenNudge:
 			if l, ok := lastNudge[p.Key.SessionID]; !ok || p.Key.Lead < l {
 				lastNudge[p.Key.SessionID] = p.Key.Lead

@@ -272,6 +272,7 @@ func TestDecideGreen(t *testing.T) {
 		{"up at 06:33, missed 3 min ago: sent late", nil, at(6, 33), at(6, 33), "checkin/30m", "", "", at(6, 45)},
 		{"up at 06:40, missed 10 min ago: skipped", nil, at(6, 40), at(6, 40), "", "checkin/30m", "", at(6, 45)},
 		{"busy bot: the check-in and the first nudge together", nil, at(6, 46), at(6, 0), "checkin/30m", "", "nudge/15m", at(6, 50)},
+		{"a pending check-in retried with the first nudge: both", map[GreenKey]GreenRecord{k(GreenCheckIn, 30): {Due: at(6, 30), Status: StatusPending}}, at(6, 46), at(6, 0), "checkin/30m nudge/15m", "", "", at(6, 50)},
 		{"two nudges together: the later only", sent(GreenCheckIn, 30, at(6, 30)), at(6, 56), at(6, 0), "escalate/10m nudge/5m briefing/5m", "", "nudge/15m", time.Time{}},
 		{"the session has started: all skipped", nil, at(7, 0), at(6, 0), "", "checkin/30m nudge/15m escalate/10m nudge/5m briefing/5m", "", time.Time{}},
 		{"moved 40 min later: the check-in is due again", sent(GreenCheckIn, 30, at(5, 50)), at(6, 31), at(6, 0), "checkin/30m", "", "", at(6, 45)},
