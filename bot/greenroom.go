@@ -449,7 +449,7 @@ func RenderGreen(p *Program, g GreenPing, st GreenState, chairNote string) Messa
 		// Names, not pings: the moderators act, the missing cannot see this channel.
 		m = Message{Channel: ChannelModerators}
 		if len(st.Missing) > 0 {
-			m.Content = fmt.Sprintf("🚨 %s starts %s and has not everyone: missing %s.", title, when, st.who(st.Missing))
+			m.Content = fmt.Sprintf("🚨 %s starts %s; not checked in: %s.", title, when, st.who(st.Missing))
 			if len(st.In) > 0 {
 				m.Content += " In: " + st.who(st.In) + "."
 			}

@@ -364,7 +364,7 @@ func TestGreenMissingSpeakerReported(t *testing.T) {
 			esc = append(esc, m)
 		}
 	}
-	if len(esc) != 1 || !strings.Contains(esc[0].Content, "missing <@111111111111111111>") || !strings.Contains(esc[0].Content, "In: <@"+carolID+">") {
+	if len(esc) != 1 || !strings.Contains(esc[0].Content, "not checked in: <@111111111111111111>") || !strings.Contains(esc[0].Content, "In: <@"+carolID+">") {
 		t.Fatalf("escalation: %d messages %+v, want one naming weinan missing", len(esc), esc)
 	}
 	before := len(tr.edits)

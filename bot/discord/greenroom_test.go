@@ -129,7 +129,7 @@ sessions:
 
 	step(6, 50)
 	mods := fake.Messages(channelID(t, fake, "moderators"))
-	if len(mods) == 0 || !strings.Contains(mods[len(mods)-1].Content, "missing <@"+carol+">") {
+	if len(mods) == 0 || !strings.Contains(mods[len(mods)-1].Content, "not checked in: <@"+carol+">") {
 		t.Fatalf("no escalation naming carol in #moderators: %+v", mods)
 	}
 	checkPings(t, "escalation", mods[len(mods)-1])
