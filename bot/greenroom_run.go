@@ -496,3 +496,68 @@ func (b *Bot) recoverGreen(ctx context.Context, dedup bool) error {
 	}
 	return nil
 }
+
+// GreenEntry is a session of the green room as the dashboard shows it.
+type GreenEntry struct {
+	SessionID string        `json:"session_id"`
+	Title     string        `json:"title"`
+	Start     time.Time     `json:"start"`
+	People    []GreenPerson `json:"people"`
+}
+
+// GreenPerson is one listed person's state: "in" (checked in), "reminded" (a
+// nudge went out and they are not in), "missing" (the moderators were told, or
+// the session started without them) or "waiting".
+type GreenPerson struct {
+	Name  string    `json:"name"`
+	Chair bool      `json:"chair,omitempty"`
+	State string    `json:"state"`
+	At    time.Time `json:"at,omitzero"` // when they checked in
+}
+
+// greenOverview is the green room of the next two sessions that list people and
+// have not ended, for the dashboard; nil without a green room.
+func (b *Bot) greenOverview(ctx context.Context, prog *Program, now time.Time) ([]GreenEntry, error) {
+	st, ok := b.store.(GreenStore)
+	if !ok || !HasGreenRoom(prog.Schedule) {
+		return nil, nil
+	}
+	recs, ins, err := greenRead(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	sent := func(r GreenRecord) bool { return r.Status == StatusSent || r.Status == StatusLate }
+	out := []GreenEntry{}
+	for _, sess := range prog.Schedule.Sessions {
+		if len(out) == 2 {
+			break
+		}
+		if len(Listed(sess)) == 0 || !now.Before(sess.End) {
+			continue
+		}
+		nudged, escalated := false, !now.Before(sess.Start)
+		for _, r := range recs {
+			if r.Key.SessionID != sess.ID || !sent(r) {
+				continue
+			}
+			nudged = nudged || r.Key.Kind == GreenNudge
+			escalated = escalated || r.Key.Kind == GreenEscalate
+		}
+		e := GreenEntry{SessionID: sess.ID, Title: sess.Title, Start: sess.Start}
+		for _, name := range Listed(sess) {
+			p := GreenPerson{Name: name, Chair: name == sess.Chair, State: "waiting"}
+			c, in := ins[sess.ID][name]
+			switch {
+			case in:
+				p.State, p.At = "in", c.At
+			case escalated:
+				p.State = "missing"
+			case nudged:
+				p.State = "reminded"
+			}
+			e.People = append(e.People, p)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

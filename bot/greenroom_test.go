@@ -453,3 +453,53 @@ func TestGreenUnlistedCannotCheckIn(t *testing.T) {
 		t.Errorf("neha: %q then %q; check-ins %+v", r.Content, r2.Content, ins)
 	}
 }
+
+// TestGreenDashboard: the overview shows each listed person's state for the
+// next sessions, and a check-in tells the dashboard's subscribers at once.
+func TestGreenDashboard(t *testing.T) {
+	ctx := context.Background()
+	clock := bottest.NewClock(at(6, 0))
+	st, tr := newGreenStore(), &greenTransport{clock: clock}
+	b := newGreenBot(t, clock, st, tr, greenProgram(t, nil))
+	changed, cancel := b.Subscribe()
+	defer cancel()
+	states := func() string {
+		t.Helper()
+		ov, err := b.Overview(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, e := range ov.GreenRoom {
+			for _, p := range e.People {
+				s = append(s, fmt.Sprintf("%s/%s:%s", e.SessionID, p.Name, p.State))
+			}
+		}
+		return strings.Join(s, " ")
+	}
+	runUntil(t, b, clock, at(6, 40))
+	for len(changed) > 0 {
+		<-changed
+	}
+	b.Handle(ctx, Command{Button: "checkin:a", User: User{ID: "111111111111111111", Name: "weinan"}})
+	select {
+	case <-changed:
+	default:
+		t.Error("a check-in did not tell the dashboard")
+	}
+	steps := []struct {
+		at   time.Time
+		want string
+	}{
+		{at(6, 41), "a/weinan:in a/" + carolID + ":waiting b/neha:waiting"},
+		{at(6, 46), "a/weinan:in a/" + carolID + ":reminded b/neha:waiting"},
+		{at(6, 51), "a/weinan:in a/" + carolID + ":missing b/neha:waiting"},
+		{at(7, 50), "b/neha:missing"},
+	}
+	for _, s := range steps {
+		runUntil(t, b, clock, s.at)
+		if got := states(); got != s.want {
+			t.Errorf("at %s: %s\nwant %s", s.at.Format("15:04"), got, s.want)
+		}
+	}
+}
