@@ -71,31 +71,11 @@ func (d *yamlDecoder) greenRoom(n *yaml.Node, c *GreenRoomConfig) {
 }
 
 // accounts reads a list of Discord accounts (usernames or user ids), checked as
-// posters.csv checks presenters.
+// posters.csv checks presenters; one listed twice counts once.
 func (d *yamlDecoder) accounts(n *yaml.Node, field string) []string {
-	n = deref(n)
-	if n.Kind == yaml.ScalarNode {
-		v, ok := d.text(n, field)
-		if !ok || v == "" {
-			return nil
-		}
-		if a := d.account(n, field, v); a != "" {
-			return []string{a}
-		}
-		return nil
-	}
-	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, field, "want a list of Discord usernames or user ids like [weinan.e, neha_yadav], not %s", describe(n))
-		return nil
-	}
 	var out []string
-	for i, c := range n.Content {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		v, ok := d.text(c, f)
-		if !ok {
-			continue
-		}
-		if a := d.account(c, f, v); a != "" && !slices.Contains(out, a) {
+	for _, a := range d.checkedTexts(n, field, "[weinan.e, neha_yadav]", d.account) {
+		if !slices.Contains(out, a) {
 			out = append(out, a)
 		}
 	}

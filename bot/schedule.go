@@ -392,16 +392,28 @@ func (d *yamlDecoder) url(n *yaml.Node, field string) string {
 
 // texts reads a list of non-empty strings; a single string is a list of one.
 func (d *yamlDecoder) texts(n *yaml.Node, field string) []string {
+	return d.checkedTexts(n, field, "[Ada Lovelace, Alan Turing]", nil)
+}
+
+// checkedTexts is texts with each item passed through check, which reports
+// what is wrong with it and returns "" to leave it out. example is a valid list.
+func (d *yamlDecoder) checkedTexts(n *yaml.Node, field, example string, check func(n *yaml.Node, field, v string) string) []string {
+	if check == nil {
+		check = func(_ *yaml.Node, _, v string) string { return v }
+	}
 	n = deref(n)
 	if n.Kind == yaml.ScalarNode {
 		v, ok := d.text(n, field)
 		if !ok || v == "" {
 			return nil
 		}
+		if v = check(n, field, v); v == "" {
+			return nil
+		}
 		return []string{v}
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, field, "want a list like [Ada Lovelace, Alan Turing], not %s", describe(n))
+		d.errorf(n, field, "want a list like %s, not %s", example, describe(n))
 		return nil
 	}
 	var out []string
@@ -415,7 +427,9 @@ func (d *yamlDecoder) texts(n *yaml.Node, field string) []string {
 			d.errorf(c, f, "is empty; remove it or give a name")
 			continue
 		}
-		out = append(out, v)
+		if v = check(c, f, v); v != "" {
+			out = append(out, v)
+		}
 	}
 	return out
 }

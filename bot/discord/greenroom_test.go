@@ -48,7 +48,7 @@ sessions:
     start: "08:00"
     kind: invited
     title: Talk B
-    checkin: ["@neha"]
+    checkin: ["@neha", ghost.speaker]
 `, carol)
 	s, err := bot.ParseSchedule("schedule.yaml", []byte(src))
 	if err != nil {
@@ -67,6 +67,7 @@ sessions:
 		c.Names = s.Discord
 		c.Commands = bot.CommandSpecs
 		c.Handle = func(ctx context.Context, cmd bot.Command) bot.Reply { return b.Handle(ctx, cmd) }
+		c.OnMemberJoin = func(u bot.User) { b.MemberJoined(u) }
 	})
 	b, err = bot.New(bot.Config{Program: prog, Clock: clock, Store: db, Questions: db, Transport: h.tr})
 	if err != nil {
@@ -93,6 +94,10 @@ sessions:
 	}
 	if v := fake.Violations(); len(v) > 0 {
 		t.Errorf("Discord would refuse: %+v", v)
+	}
+	modChan := channelID(t, fake, "moderators")
+	if m := fake.Messages(modChan); len(m) != 1 || !strings.Contains(m[0].Content, "not in the server (yet)") || !strings.Contains(m[0].Content, "@ghost.speaker") {
+		t.Errorf("#moderators: %+v, want one notice naming ghost.speaker", m)
 	}
 
 	step(6, 30)
@@ -141,8 +146,17 @@ sessions:
 	if n := len(fake.DMs(weinan)); n != 0 {
 		t.Errorf("weinan (checked in) has %d DMs, want 0", n)
 	}
+	// ghost.speaker joins: let in at the next step, and pinged with neha.
+	ghost := fake.AddMember("ghost.speaker")
+	for deadline := time.Now().Add(5 * time.Second); fake.Permissions(ghost, green)&discordgo.PermissionViewChannel == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("ghost.speaker joined and was not let into #green-room within 5 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+		step(7, 0)
+	}
 	step(7, 30)
-	checkPings(t, "check-in of b", fake.Messages(green)[2], neha)
+	checkPings(t, "check-in of b", fake.Messages(green)[2], neha, ghost)
 	if v := fake.Violations(); len(v) > 0 {
 		t.Errorf("Discord would refuse: %+v", v)
 	}
