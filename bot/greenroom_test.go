@@ -200,6 +200,13 @@ func TestParseGreenRoom(t *testing.T) {
 	if s.Discord.GreenRoom != "green-room" {
 		t.Errorf("Discord.GreenRoom = %q, want green-room (people are listed)", s.Discord.GreenRoom)
 	}
+	var check strings.Builder
+	if err := WriteCheck(&check, p, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Green room: #green-room for 3 people listed in 2 sessions (check-in 30m before, moderators told 10m before)"; !strings.Contains(check.String(), want) {
+		t.Errorf("check output:\n%s\nwant a line %q", check.String(), want)
+	}
 	def := DefaultGreenRoom()
 	if s.GreenRoom.CheckIn != def.CheckIn || !slices.Equal(s.GreenRoom.Nudges, def.Nudges) || s.GreenRoom.Escalate != 10*time.Minute || s.GreenRoom.Briefing != 5*time.Minute {
 		t.Errorf("green room config %+v, want the defaults", s.GreenRoom)
