@@ -13,43 +13,37 @@ import (
 	"workshopbot/bot/discord/discordtest"
 )
 
-// TestGreenRoomKilledAndRestarted runs the green room of two talks on the fake
-// Discord in real time, kills the bot (SIGKILL) after the first check-in post
-// and starts it again 2 s later on the same database: every ping (check-ins
+// TestGreenRoomKilledAndRestarted runs the green room of two talks (07:00 and
+// 07:30, the default leads) on the fake Discord, on a virtual clock from 06:29 at
+// 120x. It kills the bot (SIGKILL) after the first check-in post and starts it
+// again at the same virtual instant on the same database: every ping (check-ins
 // and nudges in the green room, escalations to the moderators, nudges and the
-// briefing by DM) arrives exactly once, those due while it was down included.
+// briefing by DM) arrives exactly once.
 func TestGreenRoomKilledAndRestarted(t *testing.T) {
 	bin := buildBinary(t)
 	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
 	fake.AddRole("Moderators", 0)
 	weinan, carol, neha := fake.AddMember("weinan"), fake.AddMember("carol"), fake.AddMember("neha")
 	dir := t.TempDir()
-	now := time.Now()
-	start := func(in time.Duration) string { return now.Add(in).Truncate(time.Second).Format(time.RFC3339) }
 	src := fmt.Sprintf(`workshop:
   name: Green Room Kill Test
   timezone: America/New_York
-  date: %s
+  date: 2021-12-14
 reminders:
   leads: [0s]
-green_room:
-  checkin: 8s
-  nudges: [6s, 2s]
-  escalate: 4s
-  briefing: 2s
 sessions:
   - id: one
-    start: %q
+    start: "07:00"
     kind: invited
     title: Talk One
     checkin: [weinan]
     chair: %q
   - id: two
-    start: %q
+    start: "07:30"
     kind: invited
     title: Talk Two
     checkin: [neha]
-`, now.In(time.UTC).Format("2006-01-02"), start(14*time.Second), carol, start(20*time.Second))
+`, carol)
 	sched := filepath.Join(dir, "schedule.yaml")
 	if err := os.WriteFile(sched, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
@@ -58,7 +52,8 @@ sessions:
 	if err := os.WriteFile(posters, []byte("id,session,title\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--schedule", sched, "--posters", posters, "--db", filepath.Join(dir, "bot.db"), "--http", ""}
+	args := []string{"--schedule", sched, "--posters", posters, "--db", filepath.Join(dir, "bot.db"), "--http", "",
+		"--clock", "2021-12-14T06:29:00-05:00", "--speed", "120"}
 	env := os.Environ()
 	for k, v := range fakeEnv(fake) {
 		env = append(env, k+"="+v)
@@ -91,7 +86,7 @@ sessions:
 		t.Fatal(err)
 	}
 	_ = first.Wait()
-	time.Sleep(2 * time.Second)
+	t.Logf("killed with %d message(s) in #green-room", len(greenRoom()))
 	second, logs := run()
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -102,8 +97,8 @@ sessions:
 		_ = second.Process.Signal(syscall.SIGTERM)
 		_ = second.Wait()
 	}()
-	waitFor(t, 40*time.Second, "the last nudge", func() bool { return len(fake.DMs(neha)) >= 1 && len(greenRoom()) >= 4 })
-	time.Sleep(time.Second) // anything repeated would come now
+	waitFor(t, 60*time.Second, "the last nudge (07:25)", func() bool { return len(fake.DMs(neha)) >= 1 && len(greenRoom()) >= 4 })
+	time.Sleep(2 * time.Second) // anything repeated would come now
 	count := func(msgs []discordtest.Message, prefix string) int {
 		n := 0
 		for _, m := range msgs {
