@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -107,6 +108,23 @@ sessions:
 			}
 		}
 		return n
+	}
+	// Exactly once by the store, not by Discord's nonces alone (they last a
+	// few minutes on the real Discord): each nonce is sent at most twice, once
+	// before the kill and once as the retry of a ping left pending by it.
+	sends := map[string]int{}
+	for _, r := range fake.Requests() {
+		var body struct {
+			Nonce string `json:"nonce"`
+		}
+		if r.Route == "POST /channels/{channel_id}/messages" && json.Unmarshal(r.Body, &body) == nil && body.Nonce != "" {
+			sends[body.Nonce]++
+		}
+	}
+	for n, k := range sends {
+		if k > 2 {
+			t.Errorf("nonce %s sent %d times, want at most 2", n, k)
+		}
 	}
 	mods, _ := fake.ChannelByName("workshop-moderators")
 	for _, c := range []struct {
