@@ -21,6 +21,7 @@ type appStore interface {
 	bot.PosterStore
 	bot.SourceStore
 	bot.ProgramStore
+	bot.GreenStore
 	Ping(ctx context.Context) error
 	WriteStats() (commits, writes int64)
 	Close() error

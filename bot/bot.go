@@ -64,6 +64,8 @@ type Bot struct {
 	subs subscribers // told of every change the dashboard shows (notify.go)
 
 	activity activityCounter // counts for the figures, not yet in the store (activity.go)
+
+	green greenRoom // the green room between steps (greenroom_run.go)
 }
 
 // New returns a Bot ready to Run.
@@ -92,6 +94,8 @@ func New(cfg Config) (*Bot, error) {
 		eventWake: make(chan struct{}, 1),
 		noEvents:  cfg.NoEvents,
 		dirty:     map[int64]bool{},
+
+		green: newGreenRoom(),
 	}, nil
 }
 
@@ -111,6 +115,7 @@ func (b *Bot) SetProgram(p *Program) {
 	signal(b.wake)
 	signal(b.eventWake)
 	b.RequestPosterSync(false) // titles, sessions or presenters may have changed
+	b.greenDirty(false)        // listed people or times may have changed
 	b.changed()
 }
 
@@ -217,14 +222,18 @@ func (b *Bot) Step(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	greenNext, greenSent, err := b.stepGreen(ctx, prog, up)
+	if err != nil {
+		return time.Time{}, err
+	}
 	b.mu.Lock()
 	b.done = d.Next.IsZero() && b.prog == prog
 	b.mu.Unlock()
-	if len(d.Post)+len(d.Late) > 0 || dmSent {
+	if len(d.Post)+len(d.Late) > 0 || dmSent || greenSent {
 		// Posting took time: look again at once rather than trusting d.Next.
 		return b.clock.Now(), nil
 	}
-	return earliest(d.Next, dmNext), nil
+	return earliest(earliest(d.Next, dmNext), greenNext), nil
 }
 
 func (b *Bot) records(ctx context.Context) (map[ReminderKey]ReminderRecord, error) {
@@ -366,7 +375,7 @@ func (b *Bot) recover(ctx context.Context) error {
 		}
 		b.log.Warn("reminder interrupted by a restart: it may or may not have been posted", "session", rec.Key.SessionID, "lead", rec.Key.Lead)
 	}
-	return nil
+	return b.recoverGreen(ctx, dedup)
 }
 
 func keyString(k ReminderKey) string {

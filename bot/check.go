@@ -76,6 +76,23 @@ func WriteCheck(w io.Writer, p *Program, local *time.Location) error {
 			fmt.Fprintf(&buf, "  poster session %d at %s (%s): %d\n", sess.PosterSession, checkTime(sess.Start.In(ws.Location), ws.Date), sess.ID, perSession[sess.PosterSession])
 		}
 	}
+	if HasGreenRoom(s) {
+		people, sessions := map[string]bool{}, 0
+		for _, sess := range s.Sessions {
+			if l := Listed(sess); len(l) > 0 {
+				sessions++
+				for _, e := range l {
+					people[e] = true
+				}
+			}
+		}
+		who := fmt.Sprintf("%d people", len(people))
+		if len(people) == 1 {
+			who = "1 person"
+		}
+		fmt.Fprintf(&buf, "Green room: #%s for %s listed in %s (check-in %s before, moderators told %s before)\n",
+			s.GreenRoom.Channel, who, plural(sessions, "session"), formatDuration(s.GreenRoom.CheckIn), formatDuration(s.GreenRoom.Escalate))
+	}
 	channels, categories := PosterChannels(p.Posters)
 	fmt.Fprintf(&buf, "Discord: %d poster channels in %d categories + %d for the bot = %d of %d channels\n",
 		channels, categories, BotChannels, channels+categories+BotChannels, MaxGuildChannels)

@@ -19,6 +19,39 @@ var (
 	pressHandlers = map[string]handler{}
 )
 
+// feature is the commands and buttons of one feature, by command name and by
+// button ID prefix.
+type feature struct {
+	commands map[string]handler
+	presses  map[string]handler
+}
+
+// features are the features wired here, explicitly, rather than from an init
+// func of their own file (the older way, above): new features are added here.
+var features = []feature{greenRoomFeature()}
+
+// lookupHandler finds the handler of a command (press false) or of a button ID
+// prefix (press true).
+func lookupHandler(name string, press bool) (handler, bool) {
+	m := handlers
+	if press {
+		m = pressHandlers
+	}
+	if h, ok := m[name]; ok {
+		return h, true
+	}
+	for _, f := range features {
+		fm := f.commands
+		if press {
+			fm = f.presses
+		}
+		if h, ok := fm[name]; ok {
+			return h, true
+		}
+	}
+	return nil, false
+}
+
 func init() {
 	handlers["schedule"] = func(b *Bot, _ context.Context, prog *Program, _ Command, now time.Time) Reply {
 		return scheduleReply(b, prog, now) // the day, and the .ics (ics.go)
@@ -40,7 +73,7 @@ func (b *Bot) Handle(ctx context.Context, c Command) Reply {
 	now := b.clock.Now()
 	if c.Button != "" {
 		prefix, _, _ := strings.Cut(c.Button, ":")
-		if h, ok := pressHandlers[prefix]; ok {
+		if h, ok := lookupHandler(prefix, true); ok {
 			return h(b, ctx, prog, c, now)
 		}
 		return ephemeral("This button is not known to the bot (any more).")
@@ -49,7 +82,7 @@ func (b *Bot) Handle(ctx context.Context, c Command) Reply {
 		return Reply{Choices: autocomplete(prog.Schedule, c.Options[c.Focused])}
 	}
 	spec, ok := findSpec(c.Name)
-	h, known := handlers[c.Name]
+	h, known := lookupHandler(c.Name, false)
 	if !ok || !known {
 		return ephemeral(fmt.Sprintf("Unknown command `/%s`. Try `/help`.", c.Name))
 	}

@@ -36,7 +36,7 @@ type CommandSpec struct {
 // CommandSpecs lists every command the bot answers, in the order /help shows them.
 // It is the one source transports register from. Each feature keeps its own list
 // beside its code.
-var CommandSpecs = slices.Concat(scheduleSpecs, remindmeSpecs, questionSpecs, posterSpecs, delaySpecs, helpSpecs)
+var CommandSpecs = slices.Concat(scheduleSpecs, remindmeSpecs, greenRoomSpecs, questionSpecs, posterSpecs, delaySpecs, helpSpecs)
 
 var scheduleSpecs = []CommandSpec{
 	{Name: "schedule", Description: "The workshop program, with what is live now"},

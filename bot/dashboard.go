@@ -33,6 +33,10 @@ type Overview struct {
 	QuestionCounts map[QuestionStatus]int `json:"question_counts"`
 
 	Posters PosterStatus `json:"posters"`
+
+	// GreenRoom is who of the next sessions' speakers and chairs has checked
+	// in (greenroom_run.go); empty when no session lists anyone.
+	GreenRoom []GreenEntry `json:"green_room"`
 }
 
 // OverviewSession is one session of the program.
@@ -163,6 +167,12 @@ func (b *Bot) Overview(ctx context.Context, link MessageLink) (Overview, error) 
 	}
 
 	snap.Posters = b.posterStatus(prog)
+	if snap.GreenRoom, err = b.greenOverview(ctx, prog, now); err != nil {
+		return Overview{}, fmt.Errorf("overview: %w", err)
+	}
+	if snap.GreenRoom == nil {
+		snap.GreenRoom = []GreenEntry{}
+	}
 	return snap, nil
 }
 

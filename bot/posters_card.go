@@ -201,10 +201,5 @@ func CardHash(embeds []Embed) string {
 // allows all-digit usernames, so a member named like a listed id is not that
 // presenter.
 func isPresenter(p Poster, u User) bool {
-	return slices.ContainsFunc(p.Presenters, func(name string) bool {
-		if snowflakeRE.MatchString(name) {
-			return name == u.ID
-		}
-		return u.Name != "" && strings.EqualFold(name, u.Name)
-	})
+	return slices.ContainsFunc(p.Presenters, func(name string) bool { return isAccount(name, u) })
 }

@@ -934,6 +934,13 @@ func (b *Bot) kickPosters() { signal(b.posters.wake) }
 // MemberJoined is called by a transport when someone joins the guild: a listed
 // presenter gets their rights at once.
 func (b *Bot) MemberJoined(u User) {
+	if greenListed(b.Program(), u) {
+		b.green.mu.Lock()
+		b.green.known[u.ID] = u
+		b.green.mu.Unlock()
+		b.greenDirty(true) // mention them, and let them into the green room
+		b.poke()
+	}
 	if !b.learnPresenter(b.Program(), u) {
 		return
 	}

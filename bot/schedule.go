@@ -48,12 +48,12 @@ var DefaultLeads = []time.Duration{15 * time.Minute, 0}
 
 // The keys each block of schedule.yaml accepts, in the order error messages list them.
 var (
-	topKeys       = []string{"workshop", "discord", "reminders", "questions", "source", "rooms", "sessions"}
+	topKeys       = []string{"workshop", "discord", "reminders", "questions", "green_room", "source", "rooms", "sessions"}
 	workshopKeys  = []string{"name", "short_name", "timezone", "date", "links"}
 	discordKeys   = []string{"guild", "announcements", "panel_questions", "moderators_channel", "moderators_role", "reminder_role", "poster_category", "events"}
 	reminderKeys  = []string{"leads", "reload", "catch_up"}
 	questionsKeys = []string{"moderated", "per_ten_minutes"}
-	sessionKeys   = []string{"id", "start", "end", "kind", "title", "speakers", "links", "poster_session", "recording", "room"}
+	sessionKeys   = []string{"id", "start", "end", "kind", "title", "speakers", "checkin", "chair", "links", "poster_session", "recording", "room"}
 )
 
 // LoadSchedule reads and parses the schedule file at path.
@@ -398,16 +398,28 @@ func (d *yamlDecoder) url(n *yaml.Node, field string) string {
 
 // texts reads a list of non-empty strings; a single string is a list of one.
 func (d *yamlDecoder) texts(n *yaml.Node, field string) []string {
+	return d.checkedTexts(n, field, "[Ada Lovelace, Alan Turing]", nil)
+}
+
+// checkedTexts is texts with each item passed through check, which reports
+// what is wrong with it and returns "" to leave it out. example is a valid list.
+func (d *yamlDecoder) checkedTexts(n *yaml.Node, field, example string, check func(n *yaml.Node, field, v string) string) []string {
+	if check == nil {
+		check = func(_ *yaml.Node, _, v string) string { return v }
+	}
 	n = deref(n)
 	if n.Kind == yaml.ScalarNode {
 		v, ok := d.text(n, field)
 		if !ok || v == "" {
 			return nil
 		}
+		if v = check(n, field, v); v == "" {
+			return nil
+		}
 		return []string{v}
 	}
 	if n.Kind != yaml.SequenceNode {
-		d.errorf(n, field, "want a list like [Ada Lovelace, Alan Turing], not %s", describe(n))
+		d.errorf(n, field, "want a list like %s, not %s", example, describe(n))
 		return nil
 	}
 	var out []string
@@ -421,7 +433,9 @@ func (d *yamlDecoder) texts(n *yaml.Node, field string) []string {
 			d.errorf(c, f, "is empty; remove it or give a name")
 			continue
 		}
-		out = append(out, v)
+		if v = check(c, f, v); v != "" {
+			out = append(out, v)
+		}
 	}
 	return out
 }
@@ -443,6 +457,7 @@ func (d *yamlDecoder) schedule(root *yaml.Node) *Schedule {
 			CatchUp: DefaultCatchUp,
 		},
 		Questions: QuestionsConfig{PerTenMinutes: DefaultPerTenMinutes},
+		GreenRoom: DefaultGreenRoom(),
 	}
 	m := d.fields(root, "", topKeys)
 	if m == nil {
@@ -464,6 +479,9 @@ func (d *yamlDecoder) schedule(root *yaml.Node) *Schedule {
 	if e, ok := m["questions"]; ok {
 		d.questions(e.value, &s.Questions)
 	}
+	if e, ok := m["green_room"]; ok {
+		d.greenRoom(e.value, &s.GreenRoom)
+	}
 	if e, ok := m["source"]; ok {
 		// Read with its source, the file has no source: key left (source.go).
 		if s.Source = d.source(e.value); s.Source != "" {
@@ -478,6 +496,9 @@ func (d *yamlDecoder) schedule(root *yaml.Node) *Schedule {
 	if e, ok := m["sessions"]; ok {
 		s.Sessions = d.sessions(e.value, day, dayOK)
 		d.checkRooms(s.Rooms, s.Sessions)
+		if HasGreenRoom(s) {
+			s.Discord.GreenRoom = s.GreenRoom.Channel
+		}
 	} else {
 		d.errorf(root, "sessions", "missing; add a sessions: list with at least one session")
 	}
@@ -762,6 +783,14 @@ func (d *yamlDecoder) session(n *yaml.Node, path string, day time.Time) parsedSe
 	p.timesOK = startOK && endOK
 	if e, ok := m["speakers"]; ok {
 		p.Speakers = d.texts(e.value, path+".speakers")
+	}
+	if e, ok := m["checkin"]; ok {
+		p.CheckIn = d.accounts(e.value, path+".checkin")
+	}
+	if e, ok := m["chair"]; ok {
+		if v, ok := d.text(e.value, path+".chair"); ok && v != "" {
+			p.Chair = d.account(e.value, path+".chair", v)
+		}
 	}
 	if e, ok := m["links"]; ok {
 		p.Links = d.links(e.value, path+".links")

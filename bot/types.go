@@ -49,6 +49,10 @@ type DiscordConfig struct {
 	ModChannel     string // moderators-only channel for failures and notices (created if missing)
 	ReminderRole   string // optional role pinged by reminders
 	PosterCategory string // category name prefix for poster channels
+	// GreenRoom is the private channel of the speakers and chairs (greenroom.go):
+	// green_room.channel when a session lists people who check in, else "" (no
+	// channel is made).
+	GreenRoom string
 	// Events are the kinds of session mirrored as Discord scheduled events; empty
 	// mirrors none.
 	Events KindSet
@@ -69,12 +73,17 @@ type QuestionsConfig struct {
 
 // Session is one entry of the program.
 type Session struct {
-	ID            string
-	Start         time.Time
-	End           time.Time
-	Kind          Kind
-	Title         string
-	Speakers      []string
+	ID       string
+	Start    time.Time
+	End      time.Time
+	Kind     Kind
+	Title    string
+	Speakers []string // display names, as the program shows them
+	// CheckIn are the Discord accounts (usernames or user ids) of the people who
+	// must be present (speakers, panelists); Chair is the session chair's. Both
+	// check in to the green room (greenroom.go).
+	CheckIn       []string
+	Chair         string
 	Links         []Link
 	PosterSession int // the poster session number, for Kind == KindPosters
 	Recording     string
@@ -89,6 +98,7 @@ type Schedule struct {
 	Discord   DiscordConfig
 	Reminders ReminderConfig
 	Questions QuestionsConfig
+	GreenRoom GreenRoomConfig
 	Rooms     []Room // empty for a single-room program
 	// Source is the URL of the live source the sessions come from
 	// (`source: {frab: URL}`), or "" when they are all in the file.
@@ -200,6 +210,7 @@ const (
 	ChannelAnnouncements = "announcements"
 	ChannelQuestions     = "panel-questions"
 	ChannelModerators    = "moderators"
+	ChannelGreenRoom     = "green-room"
 )
 
 // roomChannelPrefix starts the logical channel of a room's own announcements

@@ -19,12 +19,19 @@ type ownChannel struct {
 	name    func(bot.DiscordConfig) string // its name or id in schedule.yaml
 	def     string                         // its name when schedule.yaml gives none
 	private bool                           // visible only to the moderators role and the bot
+	topic   string                         // of a private channel the bot creates
+	// optional channels are resolved (and created) only when schedule.yaml
+	// names them: the green room exists when a session lists people.
+	optional bool
 }
 
 var ownChannels = []ownChannel{
-	{bot.ChannelAnnouncements, func(n bot.DiscordConfig) string { return n.Announcements }, "announcements", false},
-	{bot.ChannelQuestions, func(n bot.DiscordConfig) string { return n.PanelQuestions }, "panel-questions", false},
-	{bot.ChannelModerators, func(n bot.DiscordConfig) string { return n.ModChannel }, "moderators", true},
+	{bot.ChannelAnnouncements, func(n bot.DiscordConfig) string { return n.Announcements }, "announcements", false, "", false},
+	{bot.ChannelQuestions, func(n bot.DiscordConfig) string { return n.PanelQuestions }, "panel-questions", false, "", false},
+	{bot.ChannelModerators, func(n bot.DiscordConfig) string { return n.ModChannel }, "moderators", true, "Notices from the workshop bot to moderators", false},
+	// The green room: the moderators here, and the bot lets in the listed
+	// speakers and chairs one by one (bot/greenroom_run.go).
+	{bot.ChannelGreenRoom, func(n bot.DiscordConfig) string { return n.GreenRoom }, "green-room", true, "Speakers and chairs check in here before their sessions", true},
 }
 
 // setUp resolves the guild's channels and roles, creates the missing bot-owned
@@ -58,6 +65,9 @@ func (t *Transport) setUp(ctx context.Context) error {
 	resolved := map[string]*discordgo.Channel{}
 	for _, oc := range ownChannels {
 		want := strings.TrimSpace(oc.name(t.cfg.Names))
+		if want == "" && oc.optional {
+			continue
+		}
 		if want == "" {
 			want = oc.def
 		}
@@ -69,7 +79,7 @@ func (t *Transport) setUp(ctx context.Context) error {
 					"channel_id", want, "use", oc.logical)
 				continue
 			}
-			if ch = t.createChannel(ctx, g, channelName(want), oc.private, guildPerms, modRole, botID); ch == nil {
+			if ch = t.createChannel(ctx, g, channelName(want), oc.private, oc.topic, guildPerms, modRole, botID); ch == nil {
 				continue
 			}
 			channels = append(channels, ch)
@@ -103,6 +113,19 @@ func (t *Transport) setUp(ctx context.Context) error {
 		t.log.Error("commands not registered; the ones registered before (if any) still work", "error", err)
 	}
 	return nil
+}
+
+var _ bot.GreenRoomGuild = (*Transport)(nil)
+
+// ChannelID implements bot.GreenRoomGuild: the id of a logical channel as
+// resolved at start, "" if it was not.
+func (t *Transport) ChannelID(logical string) string {
+	t.state.RLock()
+	defer t.state.RUnlock()
+	if ch := t.channels[logical]; ch != nil {
+		return ch.ID
+	}
+	return ""
 }
 
 // checkPrivate warns when the moderators channel is visible to everyone, or not to
@@ -210,7 +233,7 @@ func (t *Transport) botRoles(ctx context.Context, g *discordgo.Guild, botID stri
 // the bot may not or Discord refuses. Creating is not idempotent, so after an answer
 // that leaves it unclear whether Discord created the channel, it looks before
 // trying again.
-func (t *Transport) createChannel(ctx context.Context, g *discordgo.Guild, name string, private bool,
+func (t *Transport) createChannel(ctx context.Context, g *discordgo.Guild, name string, private bool, topic string,
 	guildPerms int64, modRole *discordgo.Role, botID string) *discordgo.Channel {
 	if guildPerms&discordgo.PermissionManageChannels == 0 {
 		t.log.Warn(fmt.Sprintf("missing permission MANAGE_CHANNELS in the guild: cannot create #%s", name),
@@ -224,7 +247,7 @@ func (t *Transport) createChannel(ctx context.Context, g *discordgo.Guild, name 
 				"permission", "MANAGE_ROLES", "channel", name)
 			return nil
 		}
-		data.Topic = "Notices from the workshop bot to moderators"
+		data.Topic = topic
 		// Discord refuses overwrites that allow what the bot itself may not do.
 		data.PermissionOverwrites = []*discordgo.PermissionOverwrite{
 			{ID: g.ID, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel},

@@ -101,7 +101,7 @@ func (t *Transport) channelFor(ctx context.Context, logical string) (id, label s
 		return t.roomChannel(ctx, logical, name)
 	}
 	switch logical {
-	case bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators:
+	case bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators, bot.ChannelGreenRoom:
 		t.state.RLock()
 		ch := t.channels[logical]
 		t.state.RUnlock()
@@ -113,8 +113,8 @@ func (t *Transport) channelFor(ctx context.Context, logical string) (id, label s
 	if isSnowflake(logical) {
 		return logical, "channel " + logical, nil
 	}
-	return "", "", fmt.Errorf("unknown channel %q: want %s, %s, %s or a channel id",
-		logical, bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators)
+	return "", "", fmt.Errorf("unknown channel %q: want %s, %s, %s, %s or a channel id",
+		logical, bot.ChannelAnnouncements, bot.ChannelQuestions, bot.ChannelModerators, bot.ChannelGreenRoom)
 }
 
 // roomChannel resolves a room's own announcements channel (bot.RoomChannel) the

@@ -34,6 +34,7 @@ type store interface {
 	bot.ActivityStore
 	bot.SourceStore
 	bot.ProgramStore
+	bot.GreenStore
 	Close() error
 }
 

@@ -71,7 +71,13 @@ type env struct {
 
 func newEnv(t *testing.T, checks ...web.Check) *env {
 	t.Helper()
-	sched, err := bot.ParseSchedule("schedule.yaml", []byte(schedule))
+	return newEnvWith(t, schedule, checks...)
+}
+
+// newEnvWith is newEnv on another schedule.yaml.
+func newEnvWith(t *testing.T, src string, checks ...web.Check) *env {
+	t.Helper()
+	sched, err := bot.ParseSchedule("schedule.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

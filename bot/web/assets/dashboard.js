@@ -166,6 +166,24 @@
     return parts.length ? parts.join(" ") + " before" : "at start";
   }
 
+  // The green room: who of the next sessions' speakers and chairs is in.
+  function renderGreen() {
+    const g = ov.green_room || [];
+    document.getElementById("green-card").hidden = g.length === 0;
+    const out = [];
+    for (const e of g) {
+      out.push(WB.el("p", "gs", WB.clock(Date.parse(e.start)) + " " + e.title));
+      const p = WB.el("p", "gp");
+      for (const who of e.people) {
+        const chip = WB.el("span", "chip gr-" + who.state, "@" + who.name + (who.chair ? " (chair)" : "") + " · " + who.state);
+        chip.title = who.state;
+        p.append(chip, " ");
+      }
+      out.push(p);
+    }
+    document.getElementById("green").replaceChildren(...out);
+  }
+
   function renderPosters() {
     const p = ov.posters;
     WB.text("posters", p.enabled ? p.placed + " / " + p.posters + " placed" : "not synced on this transport");
@@ -202,6 +220,7 @@
     renderQuestions();
     renderReminders();
     renderPosters();
+    renderGreen();
     setMode();
     tick();
   }, setConn);
