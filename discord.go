@@ -54,7 +54,7 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 		return err
 	}
 	ticks := newCronTicks(prog.Schedule.Reminders.Reload)
-	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv, metrics: metrics,
+	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv, metrics: metrics, streams: o.streams,
 		link: func(channel, message string) string { return discord.MessageURL(guild, channel, message) },
 		gateway: func(context.Context) (string, error) {
 			if !tr.Connected() {
