@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -83,10 +84,18 @@ func (b *Bot) ask(ctx context.Context, prog *Program, c Command, now time.Time) 
 		return ephemeral("Questions are not collected by this bot.")
 	}
 	text := strings.TrimSpace(c.Options["question"])
-	n := utf8.RuneCountInString(text)
-	switch {
-	case !utf8.ValidString(text):
+	if !utf8.ValidString(text) {
 		return ephemeral("Your question is not valid text (UTF-8). Please type it again.")
+	}
+	text = cleanQuestion(text)
+	n := utf8.RuneCountInString(text)
+	shown, ink := visibleRunes(text)
+	switch {
+	case (shown < MinQuestion || !ink) && shown < n:
+		if !ink {
+			shown = 0
+		}
+		return ephemeral(fmt.Sprintf("Your question shows %d characters (the rest are invisible); please write at least %d.", shown, MinQuestion))
 	case n < MinQuestion:
 		return ephemeral(fmt.Sprintf("Your question is %d characters; please write at least %d.", n, MinQuestion))
 	case n > MaxQuestion:
@@ -126,6 +135,48 @@ func (b *Bot) ask(ctx context.Context, prog *Program, c Command, now time.Time) 
 		msg = fmt.Sprintf("Received: your question #%d for **%s** will be shown once a moderator approves it.", q.ID, sess.Title)
 	}
 	return ephemeral(msg)
+}
+
+// cleanQuestion drops what no question needs and what can disguise one: the
+// bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+// U+2066-U+2069, which can make a card read backwards or hide words, as in
+// the "Trojan Source" attacks, CVE-2021-42574), the direction marks, and
+// control characters but the line break (a tab becomes a space). Zero-width joiners stay: emoji and
+// several scripts need them.
+func cleanQuestion(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return r
+		case r == '\t':
+			return ' '
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			return -1
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
+
+// visibleRunes counts the characters of s that show, spaces included, and
+// reports whether any but spaces does. Invisible are the format characters
+// (zero-width space, joiners, word joiner, BOM, soft hyphen) and the blanks
+// that pass for letters (the braille blank U+2800, the Hangul fillers, the
+// Khmer and Mongolian invisible vowels).
+func visibleRunes(s string) (n int, ink bool) {
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Cf, r), unicode.IsControl(r) && r != '\n':
+		case r == 0x2800, r == 0x3164, r == 0x115F, r == 0x1160, r == 0xFFA0, r == 0x17B4, r == 0x17B5, r == 0x180E:
+		case unicode.IsSpace(r):
+			n++
+		default:
+			n, ink = n+1, true
+		}
+	}
+	return n, ink
 }
 
 func ephemeral(s string) Reply { return Reply{Content: s, Ephemeral: true} }

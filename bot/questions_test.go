@@ -297,6 +297,32 @@ func TestAsk(t *testing.T) {
 			want: "Received: your question #1 for **Panel Discussion** is in the queue.", wantSession: "panel",
 		},
 		{
+			name: "zero-width spaces only", text: strings.Repeat("\u200b", 20),
+			want: "Your question shows 0 characters (the rest are invisible); please write at least 10.",
+		},
+		{
+			name: "braille blanks and Hangul fillers only", text: strings.Repeat("\u2800\u3164", 10),
+			want: "Your question shows 0 characters (the rest are invisible); please write at least 10.",
+		},
+		{
+			name: "short text padded with invisibles", text: "Why?" + strings.Repeat("\u200b\u2060\ufeff", 5),
+			want: "Your question shows 4 characters (the rest are invisible); please write at least 10.",
+		},
+		{
+			name: "bidi overrides and isolates are dropped", text: "Is \u202egnorw\u202c this \u2066right\u2069?",
+			wantText: "Is gnorw this right?",
+			want:     "Received: your question #1 for **Panel Discussion** is in the queue.", wantSession: "panel",
+		},
+		{
+			name: "control characters dropped, a tab becomes a space", text: "What\tabout \x1b[31mred\x07 text?",
+			wantText: "What about [31mred text?",
+			want:     "Received: your question #1 for **Panel Discussion** is in the queue.", wantSession: "panel",
+		},
+		{
+			name: "emoji with a zero-width joiner stay", text: "Can a 👩\u200d💻 join the panel?",
+			want: "Received: your question #1 for **Panel Discussion** is in the queue.", wantSession: "panel",
+		},
+		{
 			name: "10 characters", text: "Why ODEs??",
 			want: "Received: your question #1 for **Panel Discussion** is in the queue.", wantSession: "panel",
 		},
