@@ -48,6 +48,7 @@ type writeReq struct {
 // writer is the one goroutine that writes through group commit.
 type writer struct {
 	sql     *sql.DB // the writing pool (one connection)
+	wrote   func(error) error
 	reqs    chan *writeReq
 	stop    context.CancelFunc
 	stopped chan struct{} // closed when run has returned
@@ -62,9 +63,10 @@ type writer struct {
 // startWriter starts the writer on sdb, and the checkpointer on cdb (another
 // connection to the same file). Both run until stopWriter, which finishes the
 // writes already handed to the writer.
-func startWriter(sdb, cdb *sql.DB) *writer {
+// Every transaction's outcome goes to wrote (DB.wrote, for Ping).
+func startWriter(sdb, cdb *sql.DB, wrote func(error) error) *writer {
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &writer{sql: sdb, reqs: make(chan *writeReq, maxBatch), stop: cancel, stopped: make(chan struct{})}
+	w := &writer{sql: sdb, wrote: wrote, reqs: make(chan *writeReq, maxBatch), stop: cancel, stopped: make(chan struct{})}
 	checkpointed := make(chan struct{})
 	go func() { // owned by ctx: stopWriter cancels it and waits
 		defer close(checkpointed)
@@ -207,6 +209,15 @@ func (w *writer) commit(batch []*writeReq) {
 		}
 		return tx.Commit()
 	}()
+	// A write that hit a full disk inside its savepoint fails alone, and
+	// the transaction still commits: its error counts for Ping as much.
+	outcome := err
+	for _, e := range errs {
+		if outcome == nil && e != nil && storageError(e) {
+			outcome = e
+		}
+	}
+	w.wrote(outcome)
 	n := 0
 	for i, r := range batch {
 		e := errs[i]
