@@ -520,18 +520,40 @@ func (b *Bot) markDirty(id int64) {
 // cardLoop posts the cards of questions that have none yet, and redraws cards whose
 // question changed. It looks at the database, not at a queue, so a crash between
 // "received" and the card loses nothing: the next start posts the missing cards.
+//
+// A card that could not be posted, recorded or redrawn (after the transport's
+// own retries) is tried again after cardRetryMin, doubling to cardRetryMax,
+// until every card shows what the database holds: a vote count or a status
+// must not stay wrong because Discord had a bad minute.
 func (b *Bot) cardLoop(ctx context.Context) {
+	var backoff time.Duration
 	for {
-		b.syncCards(ctx)
+		var retry <-chan time.Time
+		if b.syncCards(ctx) {
+			backoff = 0
+		} else {
+			backoff = min(max(2*backoff, cardRetryMin), cardRetryMax)
+			retry = b.clock.After(backoff)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-b.cardWake:
+		case <-retry:
 		}
 	}
 }
 
-func (b *Bot) syncCards(ctx context.Context) {
+// How long the card loop waits to retry a failed card: doubling from
+// cardRetryMin to cardRetryMax.
+const (
+	cardRetryMin = time.Second
+	cardRetryMax = time.Minute
+)
+
+// syncCards posts and redraws the cards that need it, and reports whether
+// all of it went through; what failed is left to do for the next round.
+func (b *Bot) syncCards(ctx context.Context) (ok bool) {
 	prog := b.Program()
 	// Take the dirty set before reading the questions: a change marked dirty
 	// after this is redrawn by the next round (markDirty wakes it); one marked
@@ -566,7 +588,15 @@ func (b *Bot) syncCards(ctx context.Context) {
 			b.dirty[id] = true
 		}
 		b.mu.Unlock()
-		return
+		return false
+	}
+	ok = true
+	// again marks q to be redrawn next round: its card is behind the database.
+	again := func(id int64) {
+		ok = false
+		b.mu.Lock()
+		b.dirty[id] = true
+		b.mu.Unlock()
 	}
 	// A card posted must be recorded even if ctx ends meanwhile (shutdown):
 	// else the next start would post it again.
@@ -576,38 +606,44 @@ func (b *Bot) syncCards(ctx context.Context) {
 	slices.SortFunc(qs, func(a, b Question) int { return cmp.Compare(a.ID, b.ID) })
 	for _, q := range qs {
 		if ctx.Err() != nil {
-			return
+			return ok
 		}
 		switch {
 		case q.Status == QuestionWaiting && q.ModMessageID == "":
 			posted, err := b.postQuestionCard(ctx, moderationCard(prog.Schedule, q))
 			if err != nil {
 				b.log.Error("post moderation card", "question", q.ID, "err", err)
+				ok = false // still uncarded: the next round's query finds it
 				continue
 			}
 			if err := b.qs.SetCards(record, q.ID, q.CardChannelID, q.CardMessageID, posted.MessageID); err != nil {
 				b.log.Error("record moderation card", "question", q.ID, "err", err)
+				ok = false
 			}
 		case q.Status != QuestionWaiting && q.CardMessageID == "" && q.Status != QuestionDismissed:
 			posted, err := b.postQuestionCard(ctx, QuestionCard(prog.Schedule, q))
 			if err != nil {
 				b.log.Error("post question card", "question", q.ID, "err", err)
+				ok = false
 				continue
 			}
 			if err := b.qs.SetCards(record, q.ID, posted.ChannelID, posted.MessageID, q.ModMessageID); err != nil {
 				b.log.Error("record question card", "question", q.ID, "err", err)
+				ok = false
 			}
 			b.log.Info("question carded", "question", q.ID, "message", posted.MessageID)
 		case dirty[q.ID] && q.CardMessageID != "":
-			ed, ok := b.out.(Editor)
-			if !ok {
+			ed, can := b.out.(Editor)
+			if !can {
 				continue
 			}
 			if err := ed.Edit(ctx, q.CardChannelID, q.CardMessageID, QuestionCard(prog.Schedule, q)); err != nil {
 				b.log.Error("redraw question card", "question", q.ID, "err", err)
+				again(q.ID)
 			}
 		}
 	}
+	return ok
 }
 
 // postQuestionCard posts a question card. A post in flight when ctx ends
