@@ -81,6 +81,16 @@ func (b *Bot) presenterCommand(ctx context.Context, prog *Program, c Command, no
 		return ephemeral(fmt.Sprintf("Only the presenters of **%s** can use `/%s` here, and you are not listed as one in posters.csv. If this is your poster, ask the organizers to add your Discord username (%s) to its presenters.", p.Title, c.Name, c.User.Name))
 	}
 	b.learnPresenter(prog, c.User)
+	// An archived channel is read-only for everyone: a topic, a link or an
+	// announcement now would change what the archive shows, or send people
+	// to a poster nobody is at.
+	archived, err := b.ps.PostersArchived(ctx)
+	if err != nil {
+		return b.internal(err, "read poster archive state", "poster", p.ID)
+	}
+	if archived {
+		return ephemeral(fmt.Sprintf("The poster channels are archived (read-only) since the workshop ended, so `/%s` changes nothing now. If you need a change, ask a moderator: `/workshop archive undo:true` opens the channels again.", c.Name))
+	}
 	rec, err := b.posterRecord(ctx, p.ID)
 	if err != nil {
 		return b.internal(err, "read poster record", "poster", p.ID)

@@ -271,3 +271,39 @@ func TestPosterReminderListsChannelsAndPingsPresenters(t *testing.T) {
 		}
 	}
 }
+
+// TestPresenterCommandsOnAnArchivedChannel: after /workshop archive, /poster
+// topic, link and here are refused with a reply that says why and who can
+// undo it, and nothing is stored or queued (issue 19 item 6).
+func TestPresenterCommandsOnAnArchivedChannel(t *testing.T) {
+	b, _, _, chans := posterTestBot(t)
+	ctx := context.Background()
+	mod := User{ID: "m", Name: "mo", Roles: []string{"Moderators"}}
+	if r := b.Handle(ctx, Command{Name: "workshop archive", User: mod, Channel: "general"}); !r.Ephemeral {
+		t.Fatalf("/workshop archive: %q", r.Content)
+	}
+	alice := User{ID: "u-alice", Name: "alice"}
+	for _, c := range []struct {
+		name string
+		opts map[string]string
+	}{
+		{"poster topic", map[string]string{"text": "Come by"}},
+		{"poster link", map[string]string{"name": "Slides", "url": "https://example.org/slides"}},
+		{"poster here", nil},
+	} {
+		r := b.Handle(ctx, Command{Name: c.name, User: alice, Channel: chans["p1"], Options: c.opts})
+		if !r.Ephemeral || !strings.Contains(r.Content, "archived") || !strings.Contains(r.Content, "undo:true") {
+			t.Errorf("/%s in an archived channel: %q, want a refusal naming the archive and the undo", c.name, r.Content)
+		}
+	}
+	rec, _ := b.posterRecord(ctx, "p1")
+	if rec.Topic != "" || len(rec.Links) != 0 || !rec.HereAt.IsZero() {
+		t.Errorf("p1's record changed in the archive: %+v", rec)
+	}
+	b.posters.mu.Lock()
+	queued := len(b.posters.posts)
+	b.posters.mu.Unlock()
+	if queued != 0 {
+		t.Errorf("%d announcements queued from an archived channel", queued)
+	}
+}
