@@ -286,7 +286,12 @@ func TestAsk500OnDiscord(t *testing.T) {
 		c, _ := cards(t, fake)
 		t.Fatalf("%d of %d questions carded: %v", len(c), n, err)
 	}
-	t.Logf("all %d cards posted %v after the first /ask", n, time.Since(start).Round(time.Millisecond))
+	t.Logf("all %d cards posted %v after the first /ask; peak %d REST calls in one second", n, time.Since(start).Round(time.Millisecond), fake.PeakRate())
+	// 500 cards (and their records' reads) at once: the shared pacer keeps
+	// every call under Discord's global 50 per second (issue 19 item 1).
+	if global, _ := fake.RateLimited(); global != 0 {
+		t.Errorf("%d global 429s, want 0: every REST call goes through the pacer", global)
+	}
 	if code := lb.stop(t); code != 0 {
 		t.Errorf("bot exited with %d", code)
 	}
