@@ -826,6 +826,7 @@ func (b *Bot) applyPosterPlan(ctx context.Context, pg PosterGuild, prog *Program
 func (b *Bot) postCard(ctx context.Context, pg PosterGuild, w PosterWant, rec PosterRecord, rep *PosterReport, fail func(string, error)) PosterRecord {
 	card := w.Card
 	card.Channel = rec.ChannelID
+	card.Nonce = b.cardNonce(card.Nonce)
 	msgID, err := pg.PostCard(ctx, rec.ChannelID, card)
 	if err != nil {
 		fail("post the card of "+w.Poster.ID, err)

@@ -646,10 +646,20 @@ func (b *Bot) syncCards(ctx context.Context) (ok bool) {
 	return ok
 }
 
+// cardNonce is the nonce of a card the bot edits later: nonce in this
+// bot's database (Config.Instance).
+func (b *Bot) cardNonce(nonce string) string {
+	if b.instance == "" || nonce == "" {
+		return nonce
+	}
+	return b.instance + ":" + nonce
+}
+
 // postQuestionCard posts a question card. A post in flight when ctx ends
 // (shutdown) is finished, within a few seconds, so that the card is recorded:
 // otherwise Discord would have the card and the database would not know it.
 func (b *Bot) postQuestionCard(ctx context.Context, m Message) (Posted, error) {
+	m.Nonce = b.cardNonce(m.Nonce)
 	pctx, cancel := inFlight(ctx)
 	defer cancel()
 	return b.out.Post(pctx, m)

@@ -348,3 +348,14 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// InstanceID is the database's own id, 8 hex digits made when the database
+// (or its schema version 6) was created: what tells this bot's messages from
+// those of another bot, with another database, on the same guild.
+func (db *DB) InstanceID(ctx context.Context) (string, error) {
+	var id string
+	if err := db.read.QueryRowContext(ctx, "SELECT id FROM instance").Scan(&id); err != nil {
+		return "", fmt.Errorf("read instance id of %s: %w", db.path, err)
+	}
+	return id, nil
+}

@@ -383,3 +383,27 @@ func TestPingReportsFailingWrites(t *testing.T) {
 	}
 	wantFailing("a reminder's record could not be stored")
 }
+
+// TestInstanceID: each database has its own id, 8 hex digits, kept across
+// reopening (issue 11 item 7: message nonces carry it).
+func TestInstanceID(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	a := openT(t, path)
+	id, err := a.InstanceID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(id) != 8 || strings.Trim(id, "0123456789abcdef") != "" {
+		t.Errorf("InstanceID = %q, want 8 hex digits", id)
+	}
+	other, err := openT(t, "").InstanceID(ctx)
+	if err != nil || other == id {
+		t.Errorf("a second database's id = %q (%v), want one of its own (not %q)", other, err, id)
+	}
+	a.Close()
+	again, err := openT(t, path).InstanceID(ctx)
+	if err != nil || again != id {
+		t.Errorf("after reopening: %q (%v), want %q", again, err, id)
+	}
+}
