@@ -23,6 +23,12 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 	if guild == "" {
 		return fmt.Errorf("no guild: set DISCORD_GUILD_ID or discord.guild in %s", o.schedule)
 	}
+	// Card nonces carry the database's id, so that another bot on this
+	// guild, with another database, never gets this one's cards for its own.
+	instance, err := store.InstanceID(ctx)
+	if err != nil {
+		return err
+	}
 	var b *bot.Bot
 	metrics := web.NewMetrics() // fed by the transport's hooks; served by the dashboard (web.go)
 	tr, err := discord.New(discord.Config{
@@ -48,12 +54,12 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 	if rehearsal {
 		log.Info("rehearsal on a virtual clock: sessions are not mirrored as scheduled events, since Discord refuses events in the past")
 	}
-	b, err = bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: tr, Logger: log, NoEvents: rehearsal})
+	b, err = bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: tr, Logger: log, NoEvents: rehearsal, Instance: instance})
 	if err != nil {
 		return err
 	}
 	ticks := newCronTicks(prog.Schedule.Reminders.Reload)
-	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv, metrics: metrics,
+	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv, metrics: metrics, streams: o.streams,
 		link: func(channel, message string) string { return discord.MessageURL(guild, channel, message) },
 		gateway: func(context.Context) (string, error) {
 			if !tr.Connected() {

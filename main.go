@@ -35,6 +35,7 @@ import (
 	"workshopbot/bot/console"
 	"workshopbot/bot/frab"
 	"workshopbot/bot/postgres"
+	"workshopbot/bot/web"
 )
 
 func main() {
@@ -52,6 +53,7 @@ type options struct {
 	speed    float64
 	logLevel string
 	http     string // the dashboard's address; "" turns it off (web.go)
+	streams  int    // event streams open at once; more are answered 503
 }
 
 func parseFlags(name string, args []string, stderr io.Writer) (*options, []string, error) {
@@ -64,6 +66,7 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, []strin
 	fs.StringVar(&o.clock, "clock", "", "start a virtual clock at this instant (RFC 3339, e.g. 2021-12-14T06:40:00-05:00); on the console the default is 5 minutes before the first reminder")
 	fs.Float64Var(&o.speed, "speed", 0, "virtual seconds per real second (console default: the whole day in about 30 s; Discord default: 1)")
 	fs.StringVar(&o.http, "http", defaultHTTP, "serve the dashboard, the overlay, /healthz and /metrics on this address; empty turns it off")
+	fs.IntVar(&o.streams, "max-streams", web.DefaultMaxStreams, "dashboards and overlays open at once (each holds an event stream); more are answered 503 and retry")
 	fs.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (console default: warn; Discord default: info)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: workshopbot [flags]          run the bot (console rehearsal without DISCORD_TOKEN)\n"+
@@ -310,7 +313,7 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	}
 	con.OnActivity(b.Record)
 	ticks := newCronTicks(prog.Schedule.Reminders.Reload)
-	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv,
+	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv, streams: o.streams,
 		gateway: func(context.Context) (string, error) { return "console (no gateway)", nil }}, log)
 	defer dash.stop()
 	interactive := isTerminal(stdin)

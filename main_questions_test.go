@@ -286,7 +286,12 @@ func TestAsk500OnDiscord(t *testing.T) {
 		c, _ := cards(t, fake)
 		t.Fatalf("%d of %d questions carded: %v", len(c), n, err)
 	}
-	t.Logf("all %d cards posted %v after the first /ask", n, time.Since(start).Round(time.Millisecond))
+	t.Logf("all %d cards posted %v after the first /ask; peak %d REST calls in one second", n, time.Since(start).Round(time.Millisecond), fake.PeakRate())
+	// 500 cards (and their records' reads) at once: the shared pacer keeps
+	// every call under Discord's global 50 per second (issue 19 item 1).
+	if global, _ := fake.RateLimited(); global != 0 {
+		t.Errorf("%d global 429s, want 0: every REST call goes through the pacer", global)
+	}
 	if code := lb.stop(t); code != 0 {
 		t.Errorf("bot exited with %d", code)
 	}
@@ -774,5 +779,78 @@ func TestQuestionsExportCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "missing.db")); err == nil {
 		t.Errorf("the export created the missing database")
+	}
+}
+
+// TestTwoBotsOnOneGuildKeepTheirOwnCards: two bots with separate databases
+// on one guild both store the first question as #1 and post its card. Discord
+// answers a repeated nonce (enforce_nonce) with the message it already has,
+// so with nonce "q:1" for both, the second bot took the first's card for its
+// own, and later edited it. The card nonce carries the database's id: two
+// cards, each recorded by its own bot (issue 11 item 7).
+func TestTwoBotsOnOneGuildKeepTheirOwnCards(t *testing.T) {
+	fake, err := discordtest.NewServer(discordtest.WithServerMembersIntent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both bots answer every interaction: Discord refuses the second answer
+	// (40060, already acknowledged), which the fake records as a violation.
+	// That one is the point of two bots on one application; any other fails.
+	t.Cleanup(func() {
+		if err := fake.Close(); err != nil {
+			t.Errorf("discordtest: close: %v", err)
+		}
+		for _, v := range fake.Violations() {
+			if !strings.Contains(v.String(), "answered twice") {
+				t.Errorf("discordtest: violation: %s", v)
+			}
+		}
+	})
+	users := members(fake, "attendee", 1)
+	bots := []*liveBot{startLiveBot(t, fake, t.TempDir(), 5), startLiveBot(t, fake, t.TempDir(), 5)}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, lb := range bots { // both connected, each its own interaction handler
+		for !strings.Contains(lb.logs.String(), "workshopbot ready") {
+			if ctx.Err() != nil {
+				t.Fatalf("a bot never got ready:\n%s", tail(lb.logs.String(), 20))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// Both bots receive the interaction; one answers it (Discord takes the
+	// first callback), both store the question.
+	if _, err := interact(ctx, fake, users[0], askCmd("Which of the two bots cards this question?")); err != nil {
+		t.Fatal(err)
+	}
+	ch, _ := fake.ChannelByName("panel-questions")
+	q1 := func() []discordtest.Message {
+		var out []discordtest.Message
+		for _, m := range fake.Messages(ch.ID) {
+			if c := cardRE.FindStringSubmatch(m.Content); c != nil && c[1] == "1" {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	if err := fake.WaitFor(ctx, func(*discordtest.Server) bool { return len(q1()) >= 2 }); err != nil {
+		t.Fatalf("%d cards of Q1 in #panel-questions, want 2 (one per bot): %v", len(q1()), err)
+	}
+	var recorded []string
+	for _, lb := range bots {
+		lb.stop(t)
+		db, err := sqlite.Open(ctx, lb.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := db.Question(ctx, 1)
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		recorded = append(recorded, q.CardMessageID)
+	}
+	if recorded[0] == "" || recorded[0] == recorded[1] {
+		t.Errorf("the bots recorded cards %q and %q, want two different messages", recorded[0], recorded[1])
 	}
 }

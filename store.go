@@ -23,6 +23,7 @@ type appStore interface {
 	bot.ProgramStore
 	bot.GreenStore
 	Ping(ctx context.Context) error
+	InstanceID(ctx context.Context) (string, error)
 	WriteStats() (commits, writes int64)
 	Close() error
 }

@@ -28,6 +28,7 @@ type webDeps struct {
 	metrics *web.Metrics    // nil: a fresh one (the console has no transport to count)
 	link    bot.MessageLink // nil: the reminder log links nothing (the console)
 	getenv  func(string) string
+	streams int // Config.MaxStreams
 }
 
 // dashboard is a running web server, or none (url empty).
@@ -62,11 +63,12 @@ func startWeb(ctx context.Context, addr string, d webDeps, log *slog.Logger) das
 	}
 	metrics.ObserveDatabase(d.db.WriteStats)
 	srv, err := web.New(web.Config{
-		Bot:     d.bot,
-		Token:   token,
-		Link:    d.link,
-		Metrics: metrics,
-		Logger:  log,
+		Bot:        d.bot,
+		Token:      token,
+		Link:       d.link,
+		Metrics:    metrics,
+		Logger:     log,
+		MaxStreams: d.streams,
 		Checks: []web.Check{
 			{Name: "gateway", Run: d.gateway},
 			{Name: "cron", Run: d.ticks.check},

@@ -33,6 +33,13 @@ type Config struct {
 	// do it: a rehearsal on a staging guild runs on a virtual clock in the past,
 	// and Discord refuses events that start in the past.
 	NoEvents bool
+	// Instance is an id of the bot's database (sqlite.DB.InstanceID), put in
+	// the nonces of the cards the bot edits later (questions, posters).
+	// Discord answers a nonce it has seen (enforce_nonce) with the message it
+	// already has: two bots with separate databases on one guild, both
+	// posting card "q:1", would otherwise share one card and each edit the
+	// other's. Empty: nonces without it.
+	Instance string
 }
 
 // Bot runs the workshop: it posts reminders when they fall due and answers commands.
@@ -50,6 +57,7 @@ type Bot struct {
 
 	eventWake chan struct{} // the program changed: mirror it in the guild's scheduled events
 	noEvents  bool          // Config.NoEvents
+	instance  string        // Config.Instance
 	reloader  *Reloader     // set by NewReloader: /workshop delay applies its edit through it
 
 	mu      sync.Mutex
@@ -93,6 +101,7 @@ func New(cfg Config) (*Bot, error) {
 
 		eventWake: make(chan struct{}, 1),
 		noEvents:  cfg.NoEvents,
+		instance:  cfg.Instance,
 		dirty:     map[int64]bool{},
 
 		green: newGreenRoom(),

@@ -107,8 +107,15 @@ func newWarnings(before, after *Schedule) []string {
 }
 
 // writeFileAtomic replaces path with data: a reader (the reload, an editor) sees the
-// old file or the new one, never half of it.
+// old file or the new one, never half of it. A symlink is followed, and the file
+// it points to is replaced: renaming onto the link itself would turn it into a
+// copy, and leave the file the organizers keep (in a repository, say) unchanged.
 func writeFileAtomic(path string, data []byte) error {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	path = real
 	mode := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()

@@ -190,3 +190,57 @@ func TestWorkshopDelayInRehearsalEditsACopy(t *testing.T) {
 		t.Errorf("the organizer's schedule.yaml was rewritten by the second delay")
 	}
 }
+
+// TestWorkshopDelayThroughASymlink: with schedule.yaml a symlink (to the
+// organizers' repository, say), /workshop delay edits the file it points to,
+// and the link stays a link (issue 11 item 8). Before, the rename replaced
+// the link with a copy and left the real file unchanged.
+func TestWorkshopDelayThroughASymlink(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("testdata/delay/schedule.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, link := filepath.Join(dir, "repo", "schedule.yaml"), filepath.Join(dir, "schedule.yaml")
+	posters := filepath.Join(dir, "posters.csv")
+	if err := os.Mkdir(filepath.Dir(real), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(real, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("repo", "schedule.yaml"), link); err != nil {
+		t.Skipf("no symlinks here: %v", err)
+	}
+	if err := os.WriteFile(posters, []byte("id,session,title,authors,presenters,abstract,pdf,video\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := FileSource(link, posters)
+	prog, version, err := src()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := bottest.NewClock(time.Date(2021, 12, 14, 6, 0, 0, 0, et))
+	b, err := New(Config{Program: prog, Clock: clock, Store: &announceStore{memStore: newMemStore()}, Transport: &recorder{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	NewReloader(b, src, version.Version)
+	mod := User{ID: "u1", Name: "carol", Roles: []string{"Moderators"}}
+	r := b.Handle(context.Background(), Command{Name: "workshop delay", User: mod, Options: map[string]string{"session": "invited-4", "minutes": "-15"}})
+	if !strings.Contains(r.Content, "Moved") || !strings.Contains(r.Content, "is updated;") {
+		t.Fatalf("reply: %q", r.Content)
+	}
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("schedule.yaml is no longer a symlink (%v, %v)", fi.Mode(), err)
+	}
+	if got, _ := os.ReadFile(real); !bytes.Contains(got, []byte(`start: "15:00"`)) {
+		t.Errorf("the file the link points to was not edited:\n%s", got)
+	}
+	if s, _ := b.Program().Schedule.Session("invited-4"); !s.Start.Equal(time.Date(2021, 12, 14, 15, 0, 0, 0, et)) {
+		t.Errorf("program in force: invited-4 starts %s, want 15:00", s.Start)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*", ".schedule.yaml.*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

@@ -539,6 +539,7 @@ type PosterReport struct {
 	Unresolved  []string // presenters not (yet) in the guild
 	Failed      []string // what could not be done, and why
 	Refused     string
+	Deferred    []string // channels whose name or topic waits for Discord's budget
 }
 
 // Changed reports whether the sync wrote anything to the guild.
@@ -584,6 +585,7 @@ func (r PosterReport) String() string {
 	list("Updated", r.Edited)
 	list("Moved to the archive (posters no longer in posters.csv; never deleted)", r.Archived)
 	list("Presenters not in the server yet (they get their rights when they join)", r.Unresolved)
+	list("Waiting for Discord's limit of 2 name or topic changes per channel per 10 minutes (applied by themselves)", r.Deferred)
 	list("Failed", r.Failed)
 	return Truncate(b.String(), MaxContent)
 }
@@ -748,7 +750,22 @@ func (b *Bot) applyPosterPlan(ctx context.Context, pg PosterGuild, prog *Program
 		}
 		rep.Archived = append(rep.Archived, "#"+a.Was)
 	}
+	now := b.clock.Now()
 	for _, e := range plan.Edits {
+		// A name or topic change spends one of Discord's two per channel per
+		// 10 minutes, shared with /poster topic: beyond them it waits for
+		// the sync that the budget allows (a move between categories goes
+		// on at once).
+		if e.Name != nil || e.Topic != nil {
+			if next, ok := b.topicSlot(e.PosterID, now); !ok {
+				b.posterRetryAt(next)
+				rep.Deferred = append(rep.Deferred, "#"+e.Was)
+				if e.Category == "" {
+					continue
+				}
+				e.Name, e.Topic = nil, nil
+			}
+		}
 		ce := ChannelEdit{Name: e.Name, Topic: e.Topic}
 		if e.Category != "" {
 			id, ok := catID[e.Category]
@@ -857,6 +874,7 @@ func (b *Bot) applyPosterPlan(ctx context.Context, pg PosterGuild, prog *Program
 func (b *Bot) postCard(ctx context.Context, pg PosterGuild, w PosterWant, rec PosterRecord, rep *PosterReport, fail func(string, error)) PosterRecord {
 	card := w.Card
 	card.Channel = rec.ChannelID
+	card.Nonce = b.cardNonce(card.Nonce)
 	msgID, err := pg.PostCard(ctx, rec.ChannelID, card)
 	if err != nil {
 		fail("post the card of "+w.Poster.ID, err)
@@ -912,11 +930,24 @@ type posterState struct {
 	posts      []Message       // announcements (/poster here) waiting for the loop
 	known      map[string]User // user id -> user, from joins and commands
 	places     map[string]PosterPlace
-	topicEdits map[string][]time.Time // poster id -> topic changes asked, for Discord's 2 per 10 minutes
+	topicEdits map[string][]time.Time // poster id -> name and topic changes made, for Discord's 2 per 10 minutes
+	retryAt    time.Time              // the earliest a deferred name or topic change may go; zero if none
+	retry      chan struct{}          // signalled when retryAt moved earlier
 }
 
 func newPosterState() posterState {
-	return posterState{wake: make(chan struct{}, 1), known: map[string]User{}, topicEdits: map[string][]time.Time{}}
+	return posterState{wake: make(chan struct{}, 1), retry: make(chan struct{}, 1), known: map[string]User{}, topicEdits: map[string][]time.Time{}}
+}
+
+// posterRetryAt asks for a sync at at, when a deferred name or topic change
+// may go (the earliest of those asked).
+func (b *Bot) posterRetryAt(at time.Time) {
+	b.posters.mu.Lock()
+	defer b.posters.mu.Unlock()
+	if b.posters.retryAt.IsZero() || at.Before(b.posters.retryAt) {
+		b.posters.retryAt = at
+		signal(b.posters.retry)
+	}
 }
 
 // RequestPosterSync asks the poster loop for a sync; report makes it tell the
@@ -979,10 +1010,23 @@ func (b *Bot) startPosters(ctx context.Context) (stop func()) {
 // 3-second deadline of the commands that asked for them.
 func (b *Bot) posterLoop(ctx context.Context) {
 	for {
+		var deferred <-chan time.Time
+		b.posters.mu.Lock()
+		if at := b.posters.retryAt; !at.IsZero() {
+			deferred = b.clock.After(at.Sub(b.clock.Now()))
+		}
+		b.posters.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return
 		case <-b.posters.wake:
+		case <-b.posters.retry:
+			continue // an earlier deferred change: wait for it instead
+		case <-deferred:
+			b.posters.mu.Lock()
+			b.posters.retryAt = time.Time{}
+			b.posters.want = true
+			b.posters.mu.Unlock()
 		}
 		b.posters.mu.Lock()
 		want, report, posts := b.posters.want, b.posters.report, b.posters.posts

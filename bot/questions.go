@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -83,10 +84,18 @@ func (b *Bot) ask(ctx context.Context, prog *Program, c Command, now time.Time) 
 		return ephemeral("Questions are not collected by this bot.")
 	}
 	text := strings.TrimSpace(c.Options["question"])
-	n := utf8.RuneCountInString(text)
-	switch {
-	case !utf8.ValidString(text):
+	if !utf8.ValidString(text) {
 		return ephemeral("Your question is not valid text (UTF-8). Please type it again.")
+	}
+	text = cleanQuestion(text)
+	n := utf8.RuneCountInString(text)
+	shown, ink := visibleRunes(text)
+	switch {
+	case (shown < MinQuestion || !ink) && shown < n:
+		if !ink {
+			shown = 0
+		}
+		return ephemeral(fmt.Sprintf("Your question shows %d characters (the rest are invisible); please write at least %d.", shown, MinQuestion))
 	case n < MinQuestion:
 		return ephemeral(fmt.Sprintf("Your question is %d characters; please write at least %d.", n, MinQuestion))
 	case n > MaxQuestion:
@@ -126,6 +135,48 @@ func (b *Bot) ask(ctx context.Context, prog *Program, c Command, now time.Time) 
 		msg = fmt.Sprintf("Received: your question #%d for **%s** will be shown once a moderator approves it.", q.ID, sess.Title)
 	}
 	return ephemeral(msg)
+}
+
+// cleanQuestion drops what no question needs and what can disguise one: the
+// bidirectional embeddings, overrides and isolates (U+202A-U+202E,
+// U+2066-U+2069, which can make a card read backwards or hide words, as in
+// the "Trojan Source" attacks, CVE-2021-42574), the direction marks, and
+// control characters but the line break (a tab becomes a space). Zero-width joiners stay: emoji and
+// several scripts need them.
+func cleanQuestion(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return r
+		case r == '\t':
+			return ' '
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			return -1
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
+
+// visibleRunes counts the characters of s that show, spaces included, and
+// reports whether any but spaces does. Invisible are the format characters
+// (zero-width space, joiners, word joiner, BOM, soft hyphen) and the blanks
+// that pass for letters (the braille blank U+2800, the Hangul fillers, the
+// Khmer and Mongolian invisible vowels).
+func visibleRunes(s string) (n int, ink bool) {
+	for _, r := range s {
+		switch {
+		case unicode.Is(unicode.Cf, r), unicode.IsControl(r) && r != '\n':
+		case r == 0x2800, r == 0x3164, r == 0x115F, r == 0x1160, r == 0xFFA0, r == 0x17B4, r == 0x17B5, r == 0x180E:
+		case unicode.IsSpace(r):
+			n++
+		default:
+			n, ink = n+1, true
+		}
+	}
+	return n, ink
 }
 
 func ephemeral(s string) Reply { return Reply{Content: s, Ephemeral: true} }
@@ -469,18 +520,40 @@ func (b *Bot) markDirty(id int64) {
 // cardLoop posts the cards of questions that have none yet, and redraws cards whose
 // question changed. It looks at the database, not at a queue, so a crash between
 // "received" and the card loses nothing: the next start posts the missing cards.
+//
+// A card that could not be posted, recorded or redrawn (after the transport's
+// own retries) is tried again after cardRetryMin, doubling to cardRetryMax,
+// until every card shows what the database holds: a vote count or a status
+// must not stay wrong because Discord had a bad minute.
 func (b *Bot) cardLoop(ctx context.Context) {
+	var backoff time.Duration
 	for {
-		b.syncCards(ctx)
+		var retry <-chan time.Time
+		if b.syncCards(ctx) {
+			backoff = 0
+		} else {
+			backoff = min(max(2*backoff, cardRetryMin), cardRetryMax)
+			retry = b.clock.After(backoff)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-b.cardWake:
+		case <-retry:
 		}
 	}
 }
 
-func (b *Bot) syncCards(ctx context.Context) {
+// How long the card loop waits to retry a failed card: doubling from
+// cardRetryMin to cardRetryMax.
+const (
+	cardRetryMin = time.Second
+	cardRetryMax = time.Minute
+)
+
+// syncCards posts and redraws the cards that need it, and reports whether
+// all of it went through; what failed is left to do for the next round.
+func (b *Bot) syncCards(ctx context.Context) (ok bool) {
 	prog := b.Program()
 	// Take the dirty set before reading the questions: a change marked dirty
 	// after this is redrawn by the next round (markDirty wakes it); one marked
@@ -515,7 +588,15 @@ func (b *Bot) syncCards(ctx context.Context) {
 			b.dirty[id] = true
 		}
 		b.mu.Unlock()
-		return
+		return false
+	}
+	ok = true
+	// again marks q to be redrawn next round: its card is behind the database.
+	again := func(id int64) {
+		ok = false
+		b.mu.Lock()
+		b.dirty[id] = true
+		b.mu.Unlock()
 	}
 	// A card posted must be recorded even if ctx ends meanwhile (shutdown):
 	// else the next start would post it again.
@@ -525,44 +606,60 @@ func (b *Bot) syncCards(ctx context.Context) {
 	slices.SortFunc(qs, func(a, b Question) int { return cmp.Compare(a.ID, b.ID) })
 	for _, q := range qs {
 		if ctx.Err() != nil {
-			return
+			return ok
 		}
 		switch {
 		case q.Status == QuestionWaiting && q.ModMessageID == "":
 			posted, err := b.postQuestionCard(ctx, moderationCard(prog.Schedule, q))
 			if err != nil {
 				b.log.Error("post moderation card", "question", q.ID, "err", err)
+				ok = false // still uncarded: the next round's query finds it
 				continue
 			}
 			if err := b.qs.SetCards(record, q.ID, q.CardChannelID, q.CardMessageID, posted.MessageID); err != nil {
 				b.log.Error("record moderation card", "question", q.ID, "err", err)
+				ok = false
 			}
 		case q.Status != QuestionWaiting && q.CardMessageID == "" && q.Status != QuestionDismissed:
 			posted, err := b.postQuestionCard(ctx, QuestionCard(prog.Schedule, q))
 			if err != nil {
 				b.log.Error("post question card", "question", q.ID, "err", err)
+				ok = false
 				continue
 			}
 			if err := b.qs.SetCards(record, q.ID, posted.ChannelID, posted.MessageID, q.ModMessageID); err != nil {
 				b.log.Error("record question card", "question", q.ID, "err", err)
+				ok = false
 			}
 			b.log.Info("question carded", "question", q.ID, "message", posted.MessageID)
 		case dirty[q.ID] && q.CardMessageID != "":
-			ed, ok := b.out.(Editor)
-			if !ok {
+			ed, can := b.out.(Editor)
+			if !can {
 				continue
 			}
 			if err := ed.Edit(ctx, q.CardChannelID, q.CardMessageID, QuestionCard(prog.Schedule, q)); err != nil {
 				b.log.Error("redraw question card", "question", q.ID, "err", err)
+				again(q.ID)
 			}
 		}
 	}
+	return ok
+}
+
+// cardNonce is the nonce of a card the bot edits later: nonce in this
+// bot's database (Config.Instance).
+func (b *Bot) cardNonce(nonce string) string {
+	if b.instance == "" || nonce == "" {
+		return nonce
+	}
+	return b.instance + ":" + nonce
 }
 
 // postQuestionCard posts a question card. A post in flight when ctx ends
 // (shutdown) is finished, within a few seconds, so that the card is recorded:
 // otherwise Discord would have the card and the database would not know it.
 func (b *Bot) postQuestionCard(ctx context.Context, m Message) (Posted, error) {
+	m.Nonce = b.cardNonce(m.Nonce)
 	pctx, cancel := inFlight(ctx)
 	defer cancel()
 	return b.out.Post(pctx, m)

@@ -37,6 +37,10 @@ func (t *Transport) onInteraction(_ *discordgo.Session, e *discordgo.Interaction
 	if e.Interaction == nil {
 		return
 	}
+	if g := e.GuildID; g != t.guildID {
+		t.otherGuild(g, e.ID)
+		return
+	}
 	done, ok := t.track()
 	if !ok {
 		t.log.Info("interaction ignored: closing", "interaction", e.ID)
@@ -46,6 +50,20 @@ func (t *Transport) onInteraction(_ *discordgo.Session, e *discordgo.Interaction
 		defer done()
 		t.interact(received, e.Interaction)
 	}()
+}
+
+// otherGuild notes an interaction that is not from the bot's guild: from
+// another guild the application is in (a staging bot and the production bot
+// on one application both receive every guild's interactions), or from a DM
+// (guild_id empty; the bot's commands are guild commands, and its DMs carry
+// no buttons). It is not answered, so that the bot whose guild it is can
+// answer; it is logged at debug level, once per guild, since every
+// interaction there reaches this bot too.
+func (t *Transport) otherGuild(guildID, interactionID string) {
+	if _, seen := t.otherGuilds.LoadOrStore(guildID, true); seen {
+		return
+	}
+	t.log.Debug("interaction from another guild ignored (logged once per guild)", "guild", guildID, "interaction", interactionID)
 }
 
 // interact runs the bot's handler on a slash command or a button press and sends

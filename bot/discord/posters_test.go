@@ -295,6 +295,7 @@ func TestPosterSync120(t *testing.T) {
 	if global, _ := fake.RateLimited(); global != 0 {
 		t.Errorf("%d global 429s, want 0: every REST call goes through the pacer", global)
 	}
+	t.Logf("first sync: %d requests, peak %d calls in one second (Discord allows 50)", len(first), fake.PeakRate())
 
 	// Categories: Session 1 holds 50 + 23, Session 2 holds 47, in poster order.
 	cats := map[string]string{}
@@ -607,6 +608,9 @@ func BenchmarkPosterSync120(b *testing.B) {
 		b.ReportMetric(float64(len(reqs))/120, "calls/poster")
 		b.ReportMetric(float64(len(w))/120, "writes/poster")
 		b.ReportMetric(float64(retried), "429s")
+		global, _ := fake.RateLimited()
+		b.ReportMetric(float64(global), "global-429s")
+		b.ReportMetric(float64(fake.PeakRate()), "peak-calls/s")
 		b.ReportMetric(took.Seconds(), "s/sync")
 		b.Logf("120 posters: %d requests (%d writes, %d answered 429), %v", len(reqs), len(w), retried, took.Round(time.Millisecond))
 		b.StartTimer()

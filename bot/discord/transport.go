@@ -57,8 +57,9 @@ type Transport struct {
 	maxAttempts int
 	pacer       *rate.Limiter // every REST call but the interaction endpoints, below Discord's global limit
 
-	connected atomic.Bool
-	gateway   gatewayConns
+	connected   atomic.Bool
+	otherGuilds sync.Map // guild ids whose interactions were ignored, logged once each
+	gateway     gatewayConns
 
 	mu     sync.Mutex     // guards opened, closed and every busy.Add
 	opened bool           // Open was called

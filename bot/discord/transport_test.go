@@ -767,3 +767,47 @@ func TestPostUnderDiscordRateLimits(t *testing.T) {
 		}
 	}
 }
+
+// TestInteractionsFromAnotherGuildIgnored: the application is in a second
+// guild (a staging server, where another deployment of the same application
+// runs); its interactions reach this bot too, and are neither handled nor
+// answered, and are logged once per guild at debug level. The bot's own
+// guild is answered as before (issue 19 item 4).
+func TestInteractionsFromAnotherGuildIgnored(t *testing.T) {
+	fake, modRole, _ := newFake(t)
+	staging, _ := fake.AddGuild("Staging") // before the bot connects: in READY, then GUILD_CREATE
+	h := open(t, fake, nil)
+	later, _ := fake.AddGuild("Later") // while connected: a GUILD_CREATE
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	errs := make(chan error, 4)
+	for _, g := range []string{staging, later, staging, later} {
+		go func() {
+			in := discordtest.Command("questions", "approve", discordtest.Opt("id", 3))
+			in.GuildID = g
+			_, err := fake.Interact(ctx, in)
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err == nil || !strings.Contains(err.Error(), "no callback") {
+			t.Errorf("interaction from another guild: %v, want no callback (not answered)", err)
+		}
+	}
+	if got := h.commands(); len(got) != 0 {
+		t.Errorf("the handler got %d commands from other guilds: %+v", len(got), got)
+	}
+	if n := strings.Count(h.logs.String(), "interaction from another guild ignored"); n != 2 {
+		t.Errorf("logged %d times, want once per guild (2)", n)
+	}
+
+	in := discordtest.Command("questions", "approve", discordtest.Opt("id", 3))
+	in.UserID = fake.AddMember("mo", modRole)
+	if _, err := fake.Interact(ctx, in); err != nil {
+		t.Fatalf("an interaction from the bot's own guild: %v", err)
+	}
+	if got := h.commands(); len(got) != 1 {
+		t.Errorf("the handler got %d commands from its own guild, want 1", len(got))
+	}
+}

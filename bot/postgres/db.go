@@ -205,3 +205,14 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, migs []schema.Migration) e
 	}
 	return nil
 }
+
+// InstanceID is the database's own id, 8 hex digits made when its schema was
+// created: what tells this pair's messages from those of another bot, with
+// another database, on the same guild.
+func (db *DB) InstanceID(ctx context.Context) (string, error) {
+	var id string
+	if err := db.pool.QueryRow(ctx, "SELECT id FROM instance").Scan(&id); err != nil {
+		return "", fmt.Errorf("read instance id: %w", err)
+	}
+	return id, nil
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -49,6 +50,11 @@ type DB struct {
 	ckpt *sql.DB // the checkpointer's connection (writer.go), and Backup's: query_only refuses VACUUM INTO
 	w    *writer
 	lock *dbLock
+
+	// failing is the last write's storage error (disk full, I/O error, file
+	// gone read-only), nil once a write succeeds again: Ping reports it, so
+	// /healthz goes red while reads still work and /ask cannot store.
+	failing atomic.Pointer[error]
 
 	closeOnce sync.Once
 	closeErr  error
@@ -150,7 +156,9 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 	cdb.SetMaxOpenConns(1)
 	cdb.SetConnMaxLifetime(0)
 	cdb.SetConnMaxIdleTime(0)
-	return &DB{path: path, sql: sdb, read: rdb, ckpt: cdb, w: startWriter(sdb, cdb), lock: lock}, nil
+	db := &DB{path: path, sql: sdb, read: rdb, ckpt: cdb, lock: lock}
+	db.w = startWriter(sdb, cdb, db.wrote)
+	return db, nil
 }
 
 // Close closes the database and then releases the lock. Later calls return the
@@ -186,8 +194,13 @@ func (db *DB) WriteStats() (commits, writes int64) {
 	return db.w.Stats()
 }
 
-// Ping reports whether the database file can still be read.
+// Ping reports whether the database file can still be read, and whether the
+// last write reached it: a full disk leaves reads working, and without this a
+// bot that can no longer store a question would look healthy.
 func (db *DB) Ping(ctx context.Context) error {
+	if p := db.failing.Load(); p != nil {
+		return fmt.Errorf("ping database %s: writes are failing: %w", db.path, *p)
+	}
 	var v int
 	// schema_version is read from the file header, so this touches the file,
 	// unlike "SELECT 1".
@@ -286,6 +299,40 @@ func check(ctx context.Context, q queryer, pragma string) error {
 	return fmt.Errorf("%w: %s: %s", ErrCorrupt, pragma, strings.Join(problems, "; "))
 }
 
+// wrote records the outcome of a write for Ping: a storage error marks the
+// database failing, a success clears it; other errors (a constraint, a
+// cancelled caller) say nothing about the disk. It returns err.
+func (db *DB) wrote(err error) error {
+	switch {
+	case err == nil:
+		db.failing.Store(nil)
+	case storageError(err):
+		db.failing.Store(&err)
+	}
+	return err
+}
+
+// storageError reports whether err is SQLite failing to write the file.
+func storageError(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN,
+		sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return true
+	}
+	return false
+}
+
+// exec runs a direct write (one not worth the group commit) on the writing
+// connection, and records its outcome for Ping.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := db.sql.ExecContext(ctx, query, args...)
+	return res, db.wrote(err)
+}
+
 // classify marks SQLite's "not a database" and "corrupt" results with
 // ErrCorrupt, so the message says what is wrong with the file in plain words.
 func classify(err error) error {
@@ -300,4 +347,15 @@ func classify(err error) error {
 		}
 	}
 	return err
+}
+
+// InstanceID is the database's own id, 8 hex digits made when the database
+// (or its schema version 9) was created: what tells this bot's messages from
+// those of another bot, with another database, on the same guild.
+func (db *DB) InstanceID(ctx context.Context) (string, error) {
+	var id string
+	if err := db.read.QueryRowContext(ctx, "SELECT id FROM instance").Scan(&id); err != nil {
+		return "", fmt.Errorf("read instance id of %s: %w", db.path, err)
+	}
+	return id, nil
 }

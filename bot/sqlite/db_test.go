@@ -314,3 +314,96 @@ func userVersion(t *testing.T, path string) int {
 	}
 	return v
 }
+
+// TestPingReportsFailingWrites: with the disk full (SQLite's max_page_count
+// reached, which fails writes with SQLITE_FULL as a full disk does), reads
+// still work but Ping fails, naming it, so /healthz goes red; once a write
+// succeeds again, Ping passes. Both the group-commit writer and the direct
+// writes (a reminder's record) count (issue 11 item 8).
+func TestPingReportsFailingWrites(t *testing.T) {
+	db := openT(t, "")
+	ctx := context.Background()
+	capAt := func(pages string) {
+		t.Helper()
+		if pages == "" {
+			if err := db.sql.QueryRow("PRAGMA page_count").Scan(&pages); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.sql.Exec("PRAGMA max_page_count = " + pages); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Unix(1e9, 0)
+	long := strings.Repeat("Is the disk full yet? ", 40)
+	ask := func(i int) error {
+		_, err := db.Ask(ctx, bot.Question{SessionID: "panel", Text: fmt.Sprintf("%d %s", i, long), AskerID: fmt.Sprint(i), AskerName: "a",
+			Status: bot.QuestionOpen, AskedAt: at, UpdatedAt: at}, bot.AskRules{})
+		return err
+	}
+	wantFailing := func(what string) {
+		t.Helper()
+		if err := db.Ping(ctx); err == nil || !strings.Contains(err.Error(), "full") {
+			t.Errorf("Ping after %s = %v, want an error saying the database is full", what, err)
+		}
+	}
+	wantHealthy := func(what string) {
+		t.Helper()
+		if err := db.Ping(ctx); err != nil {
+			t.Errorf("Ping after %s = %v, want nil", what, err)
+		}
+	}
+
+	capAt("")
+	var err error
+	for i := 0; i < 200 && err == nil; i++ {
+		err = ask(i)
+	}
+	if err == nil {
+		t.Fatal("200 questions fitted in a database capped at its size")
+	}
+	if _, err := db.Questions(ctx, bot.QuestionFilter{}); err != nil {
+		t.Errorf("reads fail too with the disk full: %v", err)
+	}
+	wantFailing("a question could not be stored")
+
+	capAt("1000000")
+	if err := ask(1000); err != nil {
+		t.Fatalf("Ask after room was made: %v", err)
+	}
+	wantHealthy("a question was stored again")
+
+	capAt("")
+	err = nil
+	for i := 0; i < 200 && err == nil; i++ {
+		err = db.PutReminder(ctx, bot.ReminderRecord{Key: bot.ReminderKey{SessionID: fmt.Sprint("s", i)}, Due: at, Status: bot.ReminderStatus("posted"), Error: long})
+	}
+	if err == nil {
+		t.Fatal("200 reminder records fitted in a database capped at its size")
+	}
+	wantFailing("a reminder's record could not be stored")
+}
+
+// TestInstanceID: each database has its own id, 8 hex digits, kept across
+// reopening (issue 11 item 7: message nonces carry it).
+func TestInstanceID(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	a := openT(t, path)
+	id, err := a.InstanceID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(id) != 8 || strings.Trim(id, "0123456789abcdef") != "" {
+		t.Errorf("InstanceID = %q, want 8 hex digits", id)
+	}
+	other, err := openT(t, "").InstanceID(ctx)
+	if err != nil || other == id {
+		t.Errorf("a second database's id = %q (%v), want one of its own (not %q)", other, err, id)
+	}
+	a.Close()
+	again, err := openT(t, path).InstanceID(ctx)
+	if err != nil || again != id {
+		t.Errorf("after reopening: %q (%v), want %q", again, err, id)
+	}
+}

@@ -59,7 +59,7 @@ func (db *DB) PutGreenRecord(ctx context.Context, r bot.GreenRecord) error {
 	if !r.At.IsZero() {
 		at = sql.NullInt64{Int64: r.At.UnixMilli(), Valid: true}
 	}
-	_, err := db.sql.ExecContext(ctx, `
+	_, err := db.exec(ctx, `
 		INSERT INTO green_pings (session_id, kind, lead_ns, due_ms, status, at_ms, channel_id, message_id, shown, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (session_id, kind, lead_ns) DO UPDATE SET
@@ -104,7 +104,7 @@ func (db *DB) AddCheckIn(ctx context.Context, c bot.CheckIn) (bool, error) {
 	if c.SessionID == "" || c.Entry == "" {
 		return false, errors.New("add check-in: empty session or person")
 	}
-	res, err := db.sql.ExecContext(ctx, `
+	res, err := db.exec(ctx, `
 		INSERT INTO check_ins (session_id, entry, user_id, user_name, at_ms) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (session_id, entry) DO NOTHING`,
 		c.SessionID, c.Entry, c.UserID, c.UserName, c.At.UnixMilli())

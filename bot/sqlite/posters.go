@@ -73,7 +73,7 @@ func (db *DB) PutPosterRecord(ctx context.Context, r bot.PosterRecord) error {
 	if !r.HereAt.IsZero() {
 		here = sql.NullInt64{Int64: r.HereAt.UnixMilli(), Valid: true}
 	}
-	_, err = db.sql.ExecContext(ctx, `
+	_, err = db.exec(ctx, `
 		INSERT INTO posters (poster_id, channel_id, card_message_id, card_hash, topic, links, here_ms)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (poster_id) DO UPDATE SET
@@ -109,7 +109,7 @@ func (db *DB) SetPostersArchived(ctx context.Context, archived bool) error {
 	if archived {
 		v = "1"
 	}
-	if _, err := db.sql.ExecContext(ctx, `
+	if _, err := db.exec(ctx, `
 		INSERT INTO poster_settings (key, value) VALUES ('archived', ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, v); err != nil {
 		return fmt.Errorf("set poster archive state: %w", err)

@@ -46,7 +46,7 @@ func (db *DB) PutLastGoodProgram(ctx context.Context, f bot.Files) error {
 	if !f.Saved.IsZero() {
 		saved = f.Saved.UnixMilli()
 	}
-	_, err := db.sql.ExecContext(ctx, `
+	_, err := db.exec(ctx, `
 		INSERT INTO last_good_program (id, schedule_path, posters_path, schedule, posters, version, saved_ms, source, upstream)
 		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET schedule_path = excluded.schedule_path, posters_path = excluded.posters_path,

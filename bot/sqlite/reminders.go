@@ -65,7 +65,7 @@ func (db *DB) PutReminder(ctx context.Context, r bot.ReminderRecord) error {
 	}
 	// ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: REPLACE deletes the
 	// row first, which would cascade to rows that later reference it.
-	_, err := db.sql.ExecContext(ctx, `
+	_, err := db.exec(ctx, `
 		INSERT INTO reminders (session_id, lead_ns, due_ms, status, nonce, posted_ms, channel_id, message_id, error)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (session_id, lead_ns) DO UPDATE SET

@@ -40,7 +40,7 @@ func (db *DB) PutAnnouncedProgram(ctx context.Context, snapshot []byte) error {
 	if snapshot == nil {
 		snapshot = []byte{}
 	}
-	_, err := db.sql.ExecContext(ctx, `
+	_, err := db.exec(ctx, `
 		INSERT INTO announced_program (id, snapshot) VALUES (1, ?)
 		ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot`, snapshot)
 	if err != nil {
@@ -77,9 +77,9 @@ func (db *DB) PutEventID(ctx context.Context, sessionID, eventID string) error {
 	}
 	var err error
 	if eventID == "" {
-		_, err = db.sql.ExecContext(ctx, `DELETE FROM session_events WHERE session_id = ?`, sessionID)
+		_, err = db.exec(ctx, `DELETE FROM session_events WHERE session_id = ?`, sessionID)
 	} else {
-		_, err = db.sql.ExecContext(ctx, `
+		_, err = db.exec(ctx, `
 			INSERT INTO session_events (session_id, event_id) VALUES (?, ?)
 			ON CONFLICT (session_id) DO UPDATE SET event_id = excluded.event_id`, sessionID, eventID)
 	}
@@ -118,7 +118,7 @@ func (db *DB) PutSubscription(ctx context.Context, s bot.Subscription) error {
 	if s.UserID == "" || s.SessionID == "" {
 		return errors.New("put subscription: empty user or session id")
 	}
-	_, err := db.sql.ExecContext(ctx, `
+	_, err := db.exec(ctx, `
 		INSERT INTO dm_subscriptions (user_id, session_id, user_name, before_ns) VALUES (?, ?, ?, ?)
 		ON CONFLICT (user_id, session_id) DO UPDATE SET user_name = excluded.user_name, before_ns = excluded.before_ns`,
 		s.UserID, s.SessionID, s.UserName, int64(s.Before))
@@ -130,7 +130,7 @@ func (db *DB) PutSubscription(ctx context.Context, s bot.Subscription) error {
 
 // DeleteSubscription removes a subscription, if there is one.
 func (db *DB) DeleteSubscription(ctx context.Context, userID, sessionID string) error {
-	_, err := db.sql.ExecContext(ctx, `DELETE FROM dm_subscriptions WHERE user_id = ? AND session_id = ?`, userID, sessionID)
+	_, err := db.exec(ctx, `DELETE FROM dm_subscriptions WHERE user_id = ? AND session_id = ?`, userID, sessionID)
 	if err != nil {
 		return fmt.Errorf("delete subscription of %s to %s: %w", userID, sessionID, err)
 	}
@@ -178,7 +178,7 @@ func (db *DB) PutDMRecord(ctx context.Context, r bot.DMRecord) error {
 	if !r.At.IsZero() {
 		at = sql.NullInt64{Int64: r.At.UnixMilli(), Valid: true}
 	}
-	_, err := db.sql.ExecContext(ctx, `
+	_, err := db.exec(ctx, `
 		INSERT INTO dm_records (user_id, session_id, due_ms, status, at_ms, error) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id, session_id) DO UPDATE SET
 			due_ms = excluded.due_ms, status = excluded.status, at_ms = excluded.at_ms, error = excluded.error`,

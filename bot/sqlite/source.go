@@ -35,7 +35,7 @@ func (db *DB) PutSourceCopy(ctx context.Context, url string, data []byte) error 
 	if data == nil {
 		data = []byte{}
 	}
-	_, err := db.sql.ExecContext(ctx, `
+	_, err := db.exec(ctx, `
 		INSERT INTO source_copy (id, url, data) VALUES (1, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET url = excluded.url, data = excluded.data`, url, data)
 	if err != nil {

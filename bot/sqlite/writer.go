@@ -43,7 +43,8 @@ type writer struct {
 // startWriter starts the writer on sdb, and the checkpointer on cdb (another
 // connection to the same file). Both run until stopWriter, which finishes the
 // writes already handed to the writer.
-func startWriter(sdb, cdb *sql.DB) *writer {
+// Every transaction's outcome goes to wrote (DB.wrote, for Ping).
+func startWriter(sdb, cdb *sql.DB, wrote func(error) error) *writer {
 	ctx, cancel := context.WithCancel(context.Background())
 	w := &writer{stopCheckpoints: cancel, checkpointed: make(chan struct{})}
 	go func() { // owned by ctx: stopWriter cancels it and waits
@@ -51,7 +52,17 @@ func startWriter(sdb, cdb *sql.DB) *writer {
 		checkpoints(ctx, cdb)
 	}()
 	w.Queue = groupcommit.Start(func(batch []*groupcommit.Request[writeFunc]) ([]error, error) {
-		return commit(sdb, batch)
+		errs, err := commit(sdb, batch)
+		// A write that hit a full disk inside its savepoint fails alone, and
+		// the transaction still commits: its error counts for Ping as much.
+		outcome := err
+		for _, e := range errs {
+			if outcome == nil && e != nil && storageError(e) {
+				outcome = e
+			}
+		}
+		wrote(outcome)
+		return errs, err
 	})
 	return w
 }

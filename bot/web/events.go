@@ -1,7 +1,7 @@
 package web
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -10,11 +10,20 @@ import (
 // events streams the overview as server-sent events: one at once, then a fresh
 // one after every change the bot signals (coalesced: a burst of votes makes one
 // or two events, not one each), and a comment line every Heartbeat so that an
-// idle stream stays open. Nothing polls: the stream waits on the bot.
+// idle stream stays open. Nothing polls: the stream waits on the feed, which
+// reads the overview once per change for all streams. Beyond MaxStreams open
+// streams the answer is 503: the browser retries, and the bot's database is
+// never read once per viewer.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	frame, fresh, err := s.feed.join(r.Context())
+	if errors.Is(err, ErrTooManyStreams) {
+		s.log.Warn("event stream refused", "err", err, "remote", r.RemoteAddr)
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, "too many open dashboards; this one retries in a few seconds", http.StatusServiceUnavailable)
+		return
+	}
+	defer s.feed.leave()
 	rc := http.NewResponseController(w)
-	changes, cancel := s.cfg.Bot.Subscribe()
-	defer cancel()
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -26,23 +35,18 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	// A reader that stops reading must not hold the stream forever.
 	deadline := func() { _ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second)) }
-	send := func() error {
-		ov, err := s.cfg.Bot.Overview(r.Context(), s.cfg.Link)
-		if err != nil {
-			s.log.Error("event stream: read overview", "err", err)
-			return nil // the stream stays; the next change may read fine
-		}
-		data, err := json.Marshal(ov)
-		if err != nil {
-			return err
-		}
+	write := func(b []byte) error {
 		deadline()
-		if _, err := fmt.Fprintf(w, "event: overview\ndata: %s\n\n", data); err != nil {
+		if _, err := w.Write(b); err != nil {
 			return err
 		}
 		return rc.Flush()
 	}
-	if err := send(); err != nil {
+	if frame != nil {
+		if err := write(frame); err != nil {
+			return
+		}
+	} else if err := rc.Flush(); err != nil {
 		return
 	}
 	beat := time.NewTicker(s.cfg.Heartbeat)
@@ -53,16 +57,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-s.closing:
 			return
-		case <-changes:
-			if err := send(); err != nil {
+		case <-fresh:
+			// A slow reader skips to the latest event; it never gets a backlog.
+			frame, fresh = s.feed.next()
+			if err := write(frame); err != nil {
 				return
 			}
 		case <-beat.C:
-			deadline()
-			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
-				return
-			}
-			if err := rc.Flush(); err != nil {
+			if err := write([]byte(": heartbeat\n\n")); err != nil {
 				return
 			}
 		}

@@ -13,7 +13,7 @@ import (
 // session and their state, in the page and in the overview its stream sends.
 func TestDashboardGreenRoom(t *testing.T) {
 	src := strings.Replace(schedule, "title: Panel Discussion}", "title: Panel Discussion, checkin: [ada.l, grace], chair: mo}", 1)
-	e := newEnvWith(t, src)
+	e := newEnvWith(t, src, nil)
 	r := e.b.Handle(context.Background(), bot.Command{Name: "checkin", User: bot.User{ID: "301", Name: "ada.l"}})
 	if !strings.Contains(r.Content, "Checked in for **Panel Discussion**") {
 		t.Fatalf("/checkin: %q", r.Content)

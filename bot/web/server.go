@@ -53,7 +53,14 @@ type Config struct {
 	// Heartbeat is how often an idle event stream gets a comment, so that proxies
 	// keep it open; 15 s if 0.
 	Heartbeat time.Duration
+	// MaxStreams is how many event streams (open dashboards and overlays) may
+	// be open at once; more are answered 503. DefaultMaxStreams if 0.
+	MaxStreams int
 }
+
+// DefaultMaxStreams is the event streams open at once when Config says none:
+// a workshop's moderators, screens and overlays, with room to spare.
+const DefaultMaxStreams = 100
 
 // Server serves the dashboard, the overlay, /healthz and /metrics.
 type Server struct {
@@ -63,6 +70,7 @@ type Server struct {
 	token   [sha256.Size]byte // hash of the token: compared in constant time whatever its length
 	metrics *Metrics
 	mux     *http.ServeMux
+	feed    *feed
 	closing chan struct{} // closed at shutdown: event streams end
 	close   sync.Once
 }
@@ -84,6 +92,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Heartbeat <= 0 {
 		cfg.Heartbeat = 15 * time.Second
 	}
+	if cfg.MaxStreams <= 0 {
+		cfg.MaxStreams = DefaultMaxStreams
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -93,6 +104,7 @@ func New(cfg Config) (*Server, error) {
 		m = NewMetrics()
 	}
 	s := &Server{cfg: cfg, log: log.With("component", "web"), token: sha256.Sum256([]byte(cfg.Token)), metrics: m, closing: make(chan struct{})}
+	s.feed = newFeed(s, cfg.MaxStreams)
 	if err := m.register(s); err != nil {
 		return nil, fmt.Errorf("web: metrics: %w", err)
 	}

@@ -71,11 +71,12 @@ type env struct {
 
 func newEnv(t *testing.T, checks ...web.Check) *env {
 	t.Helper()
-	return newEnvWith(t, schedule, checks...)
+	return newEnvWith(t, schedule, nil, checks...)
 }
 
-// newEnvWith is newEnv on another schedule.yaml.
-func newEnvWith(t *testing.T, src string, checks ...web.Check) *env {
+// newEnvWith is newEnv on another schedule.yaml (src), with the server's
+// Config changed by set (if not nil) before New.
+func newEnvWith(t *testing.T, src string, set func(*web.Config), checks ...web.Check) *env {
 	t.Helper()
 	sched, err := bot.ParseSchedule("schedule.yaml", []byte(src))
 	if err != nil {
@@ -91,11 +92,15 @@ func newEnvWith(t *testing.T, src string, checks ...web.Check) *env {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}
-	srv, err := web.New(web.Config{
+	cfg := web.Config{
 		Bot: b, Token: token, Checks: checks, Heartbeat: 100 * time.Millisecond,
 		Link:   func(c, m string) string { return "https://discord.com/channels/1/" + c + "/" + m },
 		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: logs}, nil)),
-	})
+	}
+	if set != nil {
+		set(&cfg)
+	}
+	srv, err := web.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -326,13 +326,16 @@ func (s *Server) identifyLocked(c *gwConn, raw json.RawMessage) {
 		"user":               s.botUser,
 		"session_id":         sess.id,
 		"resume_gateway_url": s.GatewayURL(),
-		"guilds":             []any{map[string]any{"id": s.guildID, "unavailable": true}},
+		"guilds":             s.readyGuildsLocked(),
 		"application":        map[string]any{"id": s.appID, "flags": 0},
 		"private_channels":   []any{},
 	}
 	s.sendToSessionLocked(sess, "READY", ready)
 	if sess.intents&discordgo.IntentGuilds != 0 {
 		s.sendToSessionLocked(sess, "GUILD_CREATE", s.guildCreateLocked(sess.intents))
+		for _, g := range s.otherGuilds {
+			s.sendToSessionLocked(sess, "GUILD_CREATE", s.otherGuildCreateLocked(g))
+		}
 	}
 	s.notifyLocked()
 }

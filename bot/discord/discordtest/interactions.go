@@ -54,6 +54,9 @@ type Interaction struct {
 	MessageID string
 	// Fields are a modal's text inputs by custom id.
 	Fields map[string]string
+	// GuildID is the guild it comes from: empty for the main guild, or one
+	// that AddGuild returned (its one channel; ChannelID is ignored).
+	GuildID string
 
 	err error // from Slash: reported by Interact
 }
@@ -309,6 +312,17 @@ func (s *Server) dispatchInteractionLocked(in *Interaction) (*interaction, error
 		payload["data"] = map[string]any{"custom_id": in.CustomID, "components": rows}
 	default:
 		return nil, fmt.Errorf("discordtest: interaction: unsupported type %d", in.Type)
+	}
+	if in.GuildID != "" && in.GuildID != s.guildID {
+		g := s.otherGuildLocked(in.GuildID)
+		if g == nil {
+			return nil, fmt.Errorf("discordtest: interaction: unknown guild %s (AddGuild first)", in.GuildID)
+		}
+		if in.Type == InteractionComponent {
+			return nil, errors.New("discordtest: interaction: components from another guild are not supported")
+		}
+		s.retargetLocked(payload, g)
+		it.channelID = g.channel.ID
 	}
 	s.interactions[it.id] = it
 	s.interactionTokens[it.token] = it

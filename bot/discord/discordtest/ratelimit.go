@@ -66,6 +66,7 @@ type limiter struct {
 	global    []time.Time // request times within the last second
 	global429 int         // 429s for the global limit
 	route429  int         // 429s for a per-route bucket
+	peak      int         // most requests counted against the global limit in any second
 }
 
 type bucket struct {
@@ -141,6 +142,7 @@ func (l *limiter) take(rc *reqCtx, now time.Time, overrides map[string]bucketRul
 	b.remaining--
 	if !interaction {
 		l.global = append(l.global, now)
+		l.peak = max(l.peak, len(l.global))
 	}
 
 	h := http.Header{}
@@ -168,6 +170,18 @@ func renames(body []byte) bool {
 	}
 	_ = json.Unmarshal(body, &b)
 	return b.Name != nil || b.Topic != nil
+}
+
+// PeakRate is the most requests that counted against the global limit in
+// any one second (a sliding window), 429s excluded: a bot that paces itself
+// keeps it below 50. 0 with rate limits off.
+func (s *Server) PeakRate() int {
+	if s.limiter == nil {
+		return 0
+	}
+	s.limiter.mu.Lock()
+	defer s.limiter.mu.Unlock()
+	return s.limiter.peak
 }
 
 // RateLimited counts the 429s the fake's own rate limits answered (faults

@@ -63,7 +63,7 @@ func interactionCallback(s *Server, rc *reqCtx) (int, any, error) {
 		s.violateLocked(RuleInteraction, rc, detail)
 		return 0, nil, invalidForm(RuleInteraction, detail)
 	}
-	ch := s.channelLocked(it.channelID)
+	ch := s.interactionChannelLocked(it.channelID)
 	switch cb.Type {
 	case 4: // CHANNEL_MESSAGE_WITH_SOURCE
 		it.original = s.interactionMessageLocked(it, ch, &cb.Data, cb.RawData, rc.files)
@@ -135,7 +135,7 @@ func createFollowup(s *Server, rc *reqCtx) (int, any, error) {
 	if err := rc.decode(&b); err != nil {
 		return 0, nil, err
 	}
-	ch := s.channelLocked(it.channelID)
+	ch := s.interactionChannelLocked(it.channelID)
 	if it.ackType == 5 && it.original == nil {
 		b.Flags |= it.ackFlags & discordgo.MessageFlagsEphemeral
 		it.original = s.interactionMessageLocked(it, ch, &b, rc.body, rc.files)
@@ -211,7 +211,7 @@ func editWebhookMessage(s *Server, rc *reqCtx) (int, any, error) {
 			return 0, nil, errUnknownMessage
 		}
 		b.Flags |= it.ackFlags & discordgo.MessageFlagsEphemeral
-		it.original = s.interactionMessageLocked(it, s.channelLocked(it.channelID), &b, rc.body, rc.files)
+		it.original = s.interactionMessageLocked(it, s.interactionChannelLocked(it.channelID), &b, rc.body, rc.files)
 		return http.StatusOK, it.original.wire(), nil
 	}
 	e := s.applyEditLocked(m, &b, rc.body, rc.files)

@@ -86,7 +86,8 @@ type Server struct {
 	faults                      []*activeFault
 	limiter                     *limiter
 	identifies, resumes         int
-	closed                      bool // set by Close; no new goroutines start after it
+	closed                      bool          // set by Close; no new goroutines start after it
+	otherGuilds                 []*otherGuild // guilds beside the main one (AddGuild)
 }
 
 type nonceEntry struct {

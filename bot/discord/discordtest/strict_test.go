@@ -142,6 +142,10 @@ func TestGlobalRateLimit(t *testing.T) {
 	if g, _ := s.RateLimited(); globals < 10 || g != globals {
 		t.Errorf("%d global 429s seen, %d counted; want at least 10 (60 requests, 50 per second)", globals, g)
 	}
+	// The 429s are not counted: the peak is the 50 that went through.
+	if p := s.PeakRate(); p != 60-globals {
+		t.Errorf("PeakRate = %d, want %d (the requests answered within the second)", p, 60-globals)
+	}
 }
 
 func TestInteractionEndpointsSkipTheGlobalLimit(t *testing.T) {

@@ -13,9 +13,14 @@ type write func() error
 
 func TestBatchesAndAnswers(t *testing.T) {
 	gate := make(chan struct{})
+	entered := make(chan struct{}, 1)
 	var mu sync.Mutex
 	var sizes []int
 	q := Start(func(batch []*Request[write]) ([]error, error) {
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
 		<-gate // the first commit waits, so that the others queue behind it
 		mu.Lock()
 		sizes = append(sizes, len(batch))
@@ -29,6 +34,9 @@ func TestBatchesAndAnswers(t *testing.T) {
 	ctx := context.Background()
 	first := make(chan error, 1)
 	go func() { first <- q.Do(ctx, func() error { return nil }) }()
+	// The first write is being committed, alone, before any other is sent:
+	// else the goroutine could take some of them into the first batch.
+	<-entered
 	bad := errors.New("refused")
 	const n = 10
 	errs := make([]error, n)

@@ -37,9 +37,17 @@ const WB = (() => {
     }
     return { live, next };
   }
-  // follow opens the event stream; the browser reopens it if it drops.
+  // follow opens the event stream; the browser reopens it if it drops. A
+  // refusal (503: too many dashboards open) closes an EventSource for good,
+  // as the HTML standard says for any answer but 200, so follow retries it
+  // after the 10 s the server's Retry-After asks for.
   function follow(onOverview, onState) {
     const es = new EventSource("/events");
+    es.addEventListener("error", () => {
+      if (es.readyState === EventSource.CLOSED) {
+        setTimeout(() => follow(onOverview, onState), 10000);
+      }
+    });
     es.addEventListener("overview", (e) => {
       const ov = JSON.parse(e.data);
       setClock(ov);
