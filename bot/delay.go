@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -111,11 +112,16 @@ func newWarnings(before, after *Schedule) []string {
 // it points to is replaced: renaming onto the link itself would turn it into a
 // copy, and leave the file the organizers keep (in a repository, say) unchanged.
 func writeFileAtomic(path string, data []byte) error {
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
+	// A file not there yet (a rehearsal's first copy) is created as it is.
+	if _, err := os.Lstat(path); err == nil {
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		path = real
+	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	path = real
 	mode := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()
