@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"workshopbot/bot"
 	"workshopbot/bot/discord/discordtest"
 )
 
@@ -52,4 +53,78 @@ func posterChannel(s *discordtest.Server, id string) (discordgo.Channel, bool) {
 		}
 	}
 	return discordgo.Channel{}, false
+}
+
+// reminderTally is what became of the reminders of a day under faults, as
+// the soak and the failover test count them.
+type reminderTally struct {
+	once, late, superseded, skipped, dups, lost int
+	problems                                    []string
+}
+
+// tallyReminders checks each reminder of plan against what the database
+// recorded (recs) and the messages in the announcements channel: posted
+// exactly once under the nonce recorded (reminders due together share one
+// bundled message and its nonce, issue 12 item 1), or recorded superseded (a
+// shorter lead of its session was due with it) or skipped, and not posted.
+func tallyReminders(plan []bot.Reminder, recs []bot.ReminderRecord, msgs []discordtest.Message) reminderTally {
+	byNonce := map[string]int{}
+	for _, m := range msgs {
+		byNonce[m.Nonce]++
+	}
+	decided := map[bot.ReminderKey]bot.ReminderRecord{}
+	for _, r := range recs {
+		decided[r.Key] = r
+	}
+	var t reminderTally
+	for _, r := range plan {
+		rec := decided[r.Key]
+		st, own, n := rec.Status, byNonce[r.Nonce()], byNonce[rec.Nonce]
+		switch {
+		case st == bot.StatusSkipped && own == 0:
+			t.skipped++
+		case st == bot.StatusSuperseded && own == 0:
+			t.superseded++
+		case (st == bot.StatusSent || st == bot.StatusLate) && n == 1:
+			t.once++
+			if st == bot.StatusLate {
+				t.late++
+			}
+		case n > 1 || own > 1:
+			t.dups++
+			t.problems = append(t.problems, fmt.Sprintf("reminder %s/%v posted %d times under nonce %q (recorded %q)",
+				r.Key.SessionID, r.Key.Lead, max(n, own), rec.Nonce, st))
+		default:
+			t.lost++
+			t.problems = append(t.problems, fmt.Sprintf("reminder %s/%v due %s: %d posts under nonce %q, recorded %q; want one post, or none and superseded or skipped",
+				r.Key.SessionID, r.Key.Lead, r.Due.Format("15:04:05"), n, rec.Nonce, st))
+		}
+	}
+	return t
+}
+
+// remindersUndecided counts the reminders of plan not yet decided in recs, or
+// recorded posted under a nonce that msgs do not hold.
+func remindersUndecided(plan []bot.Reminder, recs []bot.ReminderRecord, msgs []discordtest.Message) int {
+	posted := map[string]bool{}
+	for _, m := range msgs {
+		posted[m.Nonce] = true
+	}
+	byKey := map[bot.ReminderKey]bot.ReminderRecord{}
+	for _, r := range recs {
+		byKey[r.Key] = r
+	}
+	n := 0
+	for _, r := range plan {
+		switch rec := byKey[r.Key]; rec.Status {
+		case bot.StatusSkipped, bot.StatusSuperseded:
+		case bot.StatusSent, bot.StatusLate:
+			if !posted[rec.Nonce] {
+				n++
+			}
+		default:
+			n++
+		}
+	}
+	return n
 }

@@ -396,20 +396,15 @@ func TestSoak(t *testing.T) {
 	announce, _ := fake.ChannelByName("announcements")
 	settle, cancelSettle := context.WithTimeout(context.Background(), time.Until(last)+90*time.Second)
 	defer cancelSettle()
-	nonces := map[string]bool{}
-	for _, r := range plan {
-		nonces[r.Nonce()] = true
-	}
+	// Every reminder due is decided in the database (posted, superseded by a
+	// shorter lead of its session due with it, or skipped) and a posted one is
+	// on Discord under the nonce recorded: reminders due together are bundled
+	// into one message with one nonce for the set (issue 12 item 1).
 	if err := fake.WaitFor(settle, func(s *discordtest.Server) bool {
-		posted := 0
-		for _, m := range s.Messages(announce.ID) {
-			if nonces[m.Nonce] {
-				posted++
-			}
-		}
-		return posted >= len(plan) && len(soakPosterChannels(s)) >= soakPosters
+		return soakPostersCarded(s) && soakRemindersUndecided(settle, s, announce.ID, args[5], plan) == 0
 	}); err != nil {
-		t.Errorf("waiting for the last reminders and the poster channels: %v", err)
+		t.Errorf("waiting for the last reminders and the poster channels: %v (%d reminders undecided)",
+			err, soakRemindersUndecided(context.Background(), fake, announce.ID, args[5], plan))
 	}
 	// Cards converge: every stored question has its card, showing what the
 	// database holds (text, votes, status), read beside the running bot.
@@ -441,33 +436,11 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Reminders: each exactly once, or recorded skipped.
-	byNonce := map[string]int{}
-	for _, m := range fake.Messages(announce.ID) {
-		byNonce[m.Nonce]++
-	}
-	status := map[bot.ReminderKey]bot.ReminderStatus{}
-	for _, r := range recs {
-		status[r.Key] = r.Status
-	}
-	var once, skipped, dupReminders, lostReminders, late int
-	for _, r := range plan {
-		n, st := byNonce[r.Nonce()], status[r.Key]
-		switch {
-		case st == bot.StatusSkipped && n == 0:
-			skipped++
-		case (st == bot.StatusSent || st == bot.StatusLate) && n == 1:
-			once++
-			if st == bot.StatusLate {
-				late++
-			}
-		case n > 1:
-			dupReminders++
-			t.Errorf("reminder %s/%v posted %d times (recorded %q)", r.Key.SessionID, r.Key.Lead, n, st)
-		default:
-			lostReminders++
-			t.Errorf("reminder %s/%v due %s: %d posts, recorded %q; want one post, or none and skipped", r.Key.SessionID, r.Key.Lead, r.Due.Format("15:04:05"), n, st)
-		}
+	// Reminders: each exactly once (alone or in a bundle, under the nonce
+	// recorded), or recorded superseded or skipped and not posted.
+	rt := tallyReminders(plan, recs, fake.Messages(announce.ID))
+	for _, p := range rt.problems {
+		t.Error(p)
 	}
 
 	// Poster channels: one per poster, each with one card, as recorded.
@@ -565,15 +538,16 @@ func TestSoak(t *testing.T) {
 	identifies, resumes := fake.GatewayStats()
 	t.Logf("run: %v of load and faults (%v in all), %d starts, %d kills (SIGKILL), %d gateway drops, %d identifies, %d resumes, %d faults queued",
 		d, took.Round(time.Second), child.starts, kills, drops, identifies, resumes, faults.Load())
-	t.Logf("reminders: %d due, %d posted once (%d late), %d skipped, %d duplicated, %d lost", len(plan), once, late, skipped, dupReminders, lostReminders)
+	t.Logf("reminders: %d due, %d posted once (%d late), %d superseded by a shorter lead due with them, %d skipped, %d duplicated, %d lost",
+		len(plan), rt.once, rt.late, rt.superseded, rt.skipped, rt.dups, rt.lost)
 	t.Logf("posters: %d, %d channels once with their card, %d duplicated, %d missing", soakPosters, soakPosters-posterDups-posterMissing, posterDups, posterMissing)
 	t.Logf("questions: %d acknowledged (p50 %v, p99 %v), %d not (bot down or dying), %d stored, %d lost, %d carded twice, %d without a card",
 		len(load.acked), percentile(load.askLatency, 50), percentile(load.askLatency, 99), load.askFailed, len(stored), lostQuestions, len(cardDups), uncarded)
 	t.Logf("cards: %d unlike the database at the end (%d before the stop, after waiting)", cardsWrong, cardsLeft)
 	t.Logf("votes: %d acknowledged, %d not, %d lost", ackedVotes, load.voteFailed, lostVotes)
 	t.Logf("requests: %d, %d answered with an error (the faults that fired, and refusals), %d violations", len(reqs), failed, len(viol))
-	fmt.Printf("SOAK SUMMARY: %v, %d kills, %d drops, %d faults queued, %d errors answered; reminders %d/%d once, %d skipped, %d dup, %d lost; posters %d/%d once; questions %d acked, %d lost, %d dup cards; votes %d acked, %d lost; %d violations\n",
-		d, kills, drops, faults.Load(), failed, once, len(plan), skipped, dupReminders, lostReminders, soakPosters-posterDups-posterMissing, soakPosters,
+	fmt.Printf("SOAK SUMMARY: %v, %d kills, %d drops, %d faults queued, %d errors answered; reminders %d/%d once, %d superseded, %d skipped, %d dup, %d lost; posters %d/%d once; questions %d acked, %d lost, %d dup cards; votes %d acked, %d lost; %d violations\n",
+		d, kills, drops, faults.Load(), failed, rt.once, len(plan), rt.superseded, rt.skipped, rt.dups, rt.lost, soakPosters-posterDups-posterMissing, soakPosters,
 		len(load.acked), lostQuestions, len(cardDups), ackedVotes, lostVotes, len(viol))
 	if kills < soakKills {
 		t.Errorf("only %d kills, want at least %d", kills, soakKills)
@@ -587,6 +561,22 @@ func TestSoak(t *testing.T) {
 	if len(load.acked) == 0 || ackedVotes == 0 {
 		t.Errorf("no load got through: %d questions, %d votes acknowledged", len(load.acked), ackedVotes)
 	}
+}
+
+// soakRemindersUndecided counts the reminders of plan that the database at
+// dbPath (read beside the running bot) has not decided yet, or recorded
+// posted under a nonce that channel does not hold; -1 if it cannot be read.
+func soakRemindersUndecided(ctx context.Context, fake *discordtest.Server, channel, dbPath string, plan []bot.Reminder) int {
+	db, err := sqlite.OpenReadOnly(ctx, dbPath)
+	if err != nil {
+		return -1
+	}
+	defer db.Close()
+	recs, err := db.Reminders(ctx)
+	if err != nil {
+		return -1
+	}
+	return remindersUndecided(plan, recs, fake.Messages(channel))
 }
 
 // soakCardsConverge waits, up to limit, until every question stored in the
@@ -647,6 +637,19 @@ func cardsOf(fake *discordtest.Server, channel string) (byID map[int64]discordte
 		byID[id] = m
 	}
 	return byID, dups
+}
+
+// soakPostersCarded reports whether every poster of the soak has its channel,
+// with its card in it.
+func soakPostersCarded(s *discordtest.Server) bool {
+	chans := soakPosterChannels(s)
+	for i := 1; i <= soakPosters; i++ {
+		cs := chans[fmt.Sprintf("p%03d", i)]
+		if len(cs) == 0 || len(s.Messages(cs[0])) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // soakPosterChannels maps poster ids (p001...) to the ids of the channels
