@@ -45,6 +45,10 @@ type Config struct {
 	// with the channel as a logical name where it is one. It runs in the
 	// gateway's reader and must be quick.
 	OnActivity func(a bot.Activity)
+	// Heartbeat, when it names the instance, keeps a heartbeat in the
+	// moderators channel and makes Open refuse while another instance's is
+	// live (heartbeat.go).
+	Heartbeat HeartbeatConfig
 }
 
 // Transport is a connection to one Discord guild. It implements bot.Transport.
@@ -65,6 +69,7 @@ type Transport struct {
 	opened bool           // Open was called
 	closed bool           // Close was called: no new posts or interactions
 	busy   sync.WaitGroup // posts and interactions in flight
+	hb     *heartbeat     // the running heartbeat, once Open started it
 
 	turns      messageTurns  // button presses wait for earlier presses on the same message
 	guildReady chan struct{} // closed at the configured guild's first GUILD_CREATE
@@ -178,6 +183,7 @@ func (t *Transport) Open(ctx context.Context) error {
 	t.opened = true
 	t.mu.Unlock()
 
+	run := ctx // the heartbeat's, beyond Open
 	ctx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
 	start := time.Now()
@@ -203,7 +209,20 @@ func (t *Transport) Open(ctx context.Context) error {
 			t.guildID, time.Since(start).Round(time.Millisecond), InviteURL(appID), ctx.Err())
 	}
 	t.log.Info("gateway ready", "latency", time.Since(start).Round(time.Millisecond))
-	return t.setUp(ctx)
+	if t.cfg.Heartbeat.Instance == "" {
+		return t.setUp(ctx)
+	}
+	// Before the bot creates a channel or registers a command: is another
+	// instance live on this guild?
+	modChannel, beats, err := t.checkInstances(ctx)
+	if err != nil {
+		return err
+	}
+	if err := t.setUp(ctx); err != nil {
+		return err
+	}
+	t.startHeartbeat(run, modChannel, beats)
+	return nil
 }
 
 // openGateway runs discordgo's Open, and again after a pause while the gateway
@@ -274,6 +293,7 @@ func (t *Transport) Close() error {
 	t.closed = true
 	t.mu.Unlock()
 
+	t.stopHeartbeat() // says "stopped": the next bot need not wait for it to go stale
 	t.gateway.stop()
 
 	idle := make(chan struct{})
