@@ -101,7 +101,7 @@ func startLiveBot(t testing.TB, fake *discordtest.Server, dir string, perTenMinu
 	lb := &liveBot{db: filepath.Join(dir, "bot.db"), done: make(chan int, 1), logs: &lockedBuffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	lb.cancel = cancel
-	args := []string{"--db", lb.db, "--schedule", schedule, "--posters", posters}
+	args := append([]string{"--db", lb.db, "--schedule", schedule, "--posters", posters}, extra...)
 	go func() { lb.done <- run(ctx, args, getenv, strings.NewReader(""), io.Discard, lb.logs) }()
 	t.Cleanup(func() {
 		lb.stop(t)
