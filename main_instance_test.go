@@ -211,7 +211,7 @@ func TestStaleHeartbeatDoesNotBlock(t *testing.T) {
 	}
 	postAsBot(t, fake, ch, beat("deadbeef", "1s"))
 	fake.Say(mod, ch, beat("0badf00d", "1m")) // a member's copy is no heartbeat
-	time.Sleep(2600 * time.Millisecond)        // past 2.5 intervals of 1 s
+	time.Sleep(2600 * time.Millisecond)       // past 2.5 intervals of 1 s
 
 	dir := t.TempDir()
 	lb := startLiveBot(t, fake, dir, 5)
