@@ -41,6 +41,12 @@ func (t *Transport) onInteraction(_ *discordgo.Session, e *discordgo.Interaction
 		t.otherGuild(g, e.ID)
 		return
 	}
+	if !t.acting.Load() {
+		// Before the check for another live instance (heartbeat.go), or
+		// refused by it: the other bot answers.
+		t.log.Info("interaction ignored: not acting (yet)", "interaction", e.ID)
+		return
+	}
 	done, ok := t.track()
 	if !ok {
 		t.log.Info("interaction ignored: closing", "interaction", e.ID)

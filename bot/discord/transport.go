@@ -62,6 +62,7 @@ type Transport struct {
 	pacer       *rate.Limiter // every REST call but the interaction endpoints, below Discord's global limit
 
 	connected   atomic.Bool
+	acting      atomic.Bool // interactions are answered: no other live instance was found (heartbeat.go)
 	otherGuilds sync.Map // guild ids whose interactions were ignored, logged once each
 	gateway     gatewayConns
 
@@ -210,14 +211,16 @@ func (t *Transport) Open(ctx context.Context) error {
 	}
 	t.log.Info("gateway ready", "latency", time.Since(start).Round(time.Millisecond))
 	if t.cfg.Heartbeat.Instance == "" {
+		t.acting.Store(true)
 		return t.setUp(ctx)
 	}
-	// Before the bot creates a channel or registers a command: is another
-	// instance live on this guild?
+	// Before the bot creates a channel, registers a command or answers one:
+	// is another instance live on this guild?
 	modChannel, beats, err := t.checkInstances(ctx)
 	if err != nil {
 		return err
 	}
+	t.acting.Store(true)
 	if err := t.setUp(ctx); err != nil {
 		return err
 	}
