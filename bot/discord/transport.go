@@ -63,7 +63,7 @@ type Transport struct {
 
 	connected   atomic.Bool
 	acting      atomic.Bool // interactions are answered: no other live instance was found (heartbeat.go)
-	otherGuilds sync.Map // guild ids whose interactions were ignored, logged once each
+	otherGuilds sync.Map    // guild ids whose interactions were ignored, logged once each
 	gateway     gatewayConns
 
 	mu     sync.Mutex     // guards opened, closed and every busy.Add
