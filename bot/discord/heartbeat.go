@@ -38,11 +38,13 @@ import (
 // and two copies of one database (a restored backup), which share the id.
 
 // DefaultHeartbeat is how often the heartbeat is edited when
-// HeartbeatConfig.Every is 0. Discord allows 5 edits per 5 s per channel
-// (the fake in discordtest enforces Discord's documented bucket for
-// PATCH /channels/{id}/messages/{id};
-// https://discord.com/developers/docs/topics/rate-limits): one edit every
-// 30 s leaves that budget to the bot's other edits in the channel.
+// HeartbeatConfig.Every is 0. Discord limits message edits per route and
+// per channel (the top-level resource), announces the bucket in its
+// X-RateLimit headers, which call honours, and asks apps not to hard-code
+// the numbers (https://discord.com/developers/docs/topics/rate-limits); in
+// practice it is 5 edits per 5 s per channel, as the fake in discordtest
+// enforces. One edit every 30 s leaves nearly all of it to the bot's other
+// edits in the channel; the shortest interval, 1 s, still leaves 4 in 5 s.
 const DefaultHeartbeat = 30 * time.Second
 
 // minHeartbeat is the shortest interval accepted, well inside the edit bucket.
@@ -86,9 +88,9 @@ type Beat struct {
 // OtherInstanceError is returned by Open when another instance's heartbeat is
 // live and HeartbeatConfig.Force is not set.
 type OtherInstanceError struct {
-	Own    string // this bot's instance
-	Others []Beat // the live ones
-	Age    []time.Duration
+	Own    string          // this bot's instance
+	Others []Beat          // the live ones
+	Age    []time.Duration // how old each of Others' last edit is
 }
 
 // Error says what was found and what to do.

@@ -284,8 +284,9 @@ func (t *Transport) Deduplicates() bool { return true }
 // commands do.
 func (t *Transport) Connected() bool { return t.connected.Load() }
 
-// Close stops taking interactions, waits for posts and interactions in flight, then
-// closes the gateway; 5 s in all. Posts still running after that continue in their
+// Close marks the heartbeat "stopped" (1 s at most), stops taking
+// interactions, waits for posts and interactions in flight, then closes the
+// gateway; 5 s in all after the heartbeat. Posts still running after that continue in their
 // callers' goroutines until their own context or attempts end.
 func (t *Transport) Close() error {
 	t.mu.Lock()
