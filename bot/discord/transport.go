@@ -62,8 +62,10 @@ type Transport struct {
 	pacer       *rate.Limiter // every REST call but the interaction endpoints, below Discord's global limit
 
 	connected   atomic.Bool
-	acting      atomic.Bool // interactions are answered: no other live instance was found (heartbeat.go)
-	otherGuilds sync.Map    // guild ids whose interactions were ignored, logged once each
+	acting      atomic.Bool   // interactions are answered: no other live instance was found (heartbeat.go)
+	decided     chan struct{} // closed once acting is decided: at Open's check, or at Close
+	decideOnce  sync.Once
+	otherGuilds sync.Map // guild ids whose interactions were ignored, logged once each
 	gateway     gatewayConns
 
 	mu     sync.Mutex     // guards opened, closed and every busy.Add
@@ -130,6 +132,7 @@ func New(cfg Config) (*Transport, error) {
 		maxAttempts: cfg.MaxAttempts,
 		pacer:       rate.NewLimiter(paceRate, paceBurst),
 		guildReady:  make(chan struct{}),
+		decided:     make(chan struct{}),
 		channels:    map[string]*discordgo.Channel{},
 	}
 	if t.maxAttempts <= 0 {
@@ -211,16 +214,16 @@ func (t *Transport) Open(ctx context.Context) error {
 	}
 	t.log.Info("gateway ready", "latency", time.Since(start).Round(time.Millisecond))
 	if t.cfg.Heartbeat.Instance == "" {
-		t.acting.Store(true)
+		t.decide(true)
 		return t.setUp(ctx)
 	}
 	// Before the bot creates a channel, registers a command or answers one:
 	// is another instance live on this guild?
 	modChannel, beats, err := t.checkInstances(ctx)
+	t.decide(err == nil)
 	if err != nil {
 		return err
 	}
-	t.acting.Store(true)
 	if err := t.setUp(ctx); err != nil {
 		return err
 	}
@@ -297,6 +300,7 @@ func (t *Transport) Close() error {
 	t.closed = true
 	t.mu.Unlock()
 
+	t.decide(false)   // interactions waiting for the check are dropped
 	t.stopHeartbeat() // says "stopped": the next bot need not wait for it to go stale
 	t.gateway.stop()
 
@@ -332,6 +336,15 @@ func (t *Transport) Close() error {
 	}
 	t.log.Info("closed")
 	return nil
+}
+
+// decide settles, once, whether interactions are answered, and lets those
+// that arrived during the check go on.
+func (t *Transport) decide(acting bool) {
+	t.decideOnce.Do(func() {
+		t.acting.Store(acting)
+		close(t.decided)
+	})
 }
 
 // track registers one post or interaction in flight; ok is false once Close began.
