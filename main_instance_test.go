@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"workshopbot/bot/discord"
 	"workshopbot/bot/discord/discordtest"
 	"workshopbot/bot/sqlite"
 )
@@ -234,5 +236,39 @@ func TestStaleHeartbeatDoesNotBlock(t *testing.T) {
 	code, logs := runOnce(t, fake, dir, 20*time.Second)
 	if code != exitOtherInstance || !strings.Contains(logs, "cafebabe") || strings.Contains(logs, "deadbeef") || strings.Contains(logs, "0badf00d") {
 		t.Errorf("with a fresh heartbeat of cafebabe: exit %d, want %d naming cafebabe alone; log:\n%s", code, exitOtherInstance, tail(logs, 10))
+	}
+}
+
+// TestHeartbeatFlags: --heartbeat below 1s is refused with the flag's name;
+// --force and $WORKSHOPBOT_FORCE=1 both force; a refusal, however wrapped,
+// exits 3 and any other error 1.
+func TestHeartbeatFlags(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == forceEnv {
+				return v
+			}
+			return ""
+		}
+	}
+	if _, err := heartbeatConfig(&options{beat: 500 * time.Millisecond}, env(""), "x"); err == nil || !strings.Contains(err.Error(), "--heartbeat 500ms") {
+		t.Errorf("--heartbeat 500ms: %v, want an error naming the flag", err)
+	}
+	for _, tc := range []struct {
+		force bool
+		env   string
+		want  bool
+	}{{false, "", false}, {true, "", true}, {false, "1", true}, {false, "yes", false}} {
+		c, err := heartbeatConfig(&options{beat: time.Second, force: tc.force}, env(tc.env), "x")
+		if err != nil || c.Force != tc.want || c.Instance != "x" || !strings.Contains(c.Host, "(pid ") {
+			t.Errorf("--force=%v %s=%q: %+v %v, want Force %v", tc.force, forceEnv, tc.env, c, err, tc.want)
+		}
+	}
+	refused := fmt.Errorf("run: %w", &discord.OtherInstanceError{Own: "a", Others: []discord.Beat{{Instance: "b", Every: time.Second}}, Age: []time.Duration{0}})
+	if got := exitCode(refused); got != exitOtherInstance {
+		t.Errorf("exit code of %v: %d, want %d", refused, got, exitOtherInstance)
+	}
+	if got := exitCode(errors.New("connect to Discord: no")); got != 1 {
+		t.Errorf("exit code of another error: %d, want 1", got)
 	}
 }
