@@ -29,6 +29,10 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 	if err != nil {
 		return err
 	}
+	beat, err := heartbeatConfig(o, getenv, instance)
+	if err != nil {
+		return err
+	}
 	var b *bot.Bot
 	metrics := web.NewMetrics() // fed by the transport's hooks; served by the dashboard (web.go)
 	tr, err := discord.New(discord.Config{
@@ -46,6 +50,9 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 		OnConnect: metrics.ObserveConnect,
 		// Joins, leaves and messages are counted for the figures (counts only).
 		OnActivity: func(a bot.Activity) { b.Record(a) },
+		// One heartbeat per database in the moderators channel; another live
+		// one keeps this bot from acting (heartbeat_cmd.go).
+		Heartbeat: beat,
 	})
 	if err != nil {
 		return err
@@ -76,7 +83,8 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 		log.Info("dashboard", "url", dash.url, "overlay", dash.url+"overlay", "token", tokenNote)
 	}
 	if err := tr.Open(ctx); err != nil {
-		return fmt.Errorf("connect to Discord: %w", err)
+		_ = tr.Close()
+		return openError(err, log)
 	}
 	log.Info("workshopbot ready", "guild", guild, "workshop", prog.Schedule.Workshop.ShortName,
 		"sessions", len(prog.Schedule.Sessions), "clock", clock.Now(), "speed", clock.Speed())

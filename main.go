@@ -33,6 +33,7 @@ import (
 
 	"workshopbot/bot"
 	"workshopbot/bot/console"
+	"workshopbot/bot/discord"
 	"workshopbot/bot/frab"
 	"workshopbot/bot/postgres"
 	"workshopbot/bot/web"
@@ -52,8 +53,10 @@ type options struct {
 	clock    string
 	speed    float64
 	logLevel string
-	http     string // the dashboard's address; "" turns it off (web.go)
-	streams  int    // event streams open at once; more are answered 503
+	http     string        // the dashboard's address; "" turns it off (web.go)
+	streams  int           // event streams open at once; more are answered 503
+	force    bool          // act despite another live instance on the guild (heartbeat_cmd.go)
+	beat     time.Duration // how often the heartbeat in the moderators channel is edited
 }
 
 func parseFlags(name string, args []string, stderr io.Writer) (*options, []string, error) {
@@ -67,6 +70,8 @@ func parseFlags(name string, args []string, stderr io.Writer) (*options, []strin
 	fs.Float64Var(&o.speed, "speed", 0, "virtual seconds per real second (console default: the whole day in about 30 s; Discord default: 1)")
 	fs.StringVar(&o.http, "http", defaultHTTP, "serve the dashboard, the overlay, /healthz and /metrics on this address; empty turns it off")
 	fs.IntVar(&o.streams, "max-streams", web.DefaultMaxStreams, "dashboards and overlays open at once (each holds an event stream); more are answered 503 and retry")
+	fs.BoolVar(&o.force, "force", false, "act even when another workshopbot is live on this guild (its heartbeat in the moderators channel says so); $"+forceEnv+"=1 does the same")
+	fs.DurationVar(&o.beat, "heartbeat", discord.DefaultHeartbeat, "how often the bot edits its heartbeat in the moderators channel, by which a second bot on the guild notices it (at least 1s)")
 	fs.StringVar(&o.logLevel, "log-level", "", "debug, info, warn or error (console default: warn; Discord default: info)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: workshopbot [flags]          run the bot (console rehearsal without DISCORD_TOKEN)\n"+
@@ -127,7 +132,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "":
 		if err := runBot(ctx, o, getenv, stdin, stdout, stderr); err != nil {
 			fmt.Fprintf(stderr, "workshopbot: %v\n", err)
-			return 1
+			return exitCode(err)
 		}
 		return 0
 	}

@@ -91,9 +91,9 @@ type liveBot struct {
 	once   sync.Once
 }
 
-// startLiveBot runs the bot on fake with the program in dir, and returns once its
-// commands are registered.
-func startLiveBot(t testing.TB, fake *discordtest.Server, dir string, perTenMinutes int) *liveBot {
+// startLiveBot runs the bot on fake with the program in dir and the flags in
+// extra, and returns once its commands are registered.
+func startLiveBot(t testing.TB, fake *discordtest.Server, dir string, perTenMinutes int, extra ...string) *liveBot {
 	t.Helper()
 	schedule, posters := writeProgram(t, dir, perTenMinutes)
 	env := fakeEnv(fake)
@@ -101,7 +101,7 @@ func startLiveBot(t testing.TB, fake *discordtest.Server, dir string, perTenMinu
 	lb := &liveBot{db: filepath.Join(dir, "bot.db"), done: make(chan int, 1), logs: &lockedBuffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	lb.cancel = cancel
-	args := []string{"--db", lb.db, "--schedule", schedule, "--posters", posters}
+	args := append([]string{"--db", lb.db, "--schedule", schedule, "--posters", posters}, extra...)
 	go func() { lb.done <- run(ctx, args, getenv, strings.NewReader(""), io.Discard, lb.logs) }()
 	t.Cleanup(func() {
 		lb.stop(t)
@@ -807,7 +807,9 @@ func TestTwoBotsOnOneGuildKeepTheirOwnCards(t *testing.T) {
 		}
 	})
 	users := members(fake, "attendee", 1)
-	bots := []*liveBot{startLiveBot(t, fake, t.TempDir(), 5), startLiveBot(t, fake, t.TempDir(), 5)}
+	// The second sees the first's heartbeat and would refuse to act
+	// (main_instance_test.go): --force makes it run, as an organizer may.
+	bots := []*liveBot{startLiveBot(t, fake, t.TempDir(), 5), startLiveBot(t, fake, t.TempDir(), 5, "--force")}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, lb := range bots { // both connected, each its own interaction handler

@@ -173,7 +173,29 @@ func TestPairTakesOver(t *testing.T) {
 	if err != nil || receivedID(r) == 0 {
 		t.Errorf("/ask after the takeover: %v %+v", err, r)
 	}
+	// The pair shares the database and so its instance id: the new active
+	// bot took the old one's heartbeat for its own (it was not refused) and
+	// edits it, rather than posting a second one.
+	if err := fake.WaitFor(ctx, func(*discordtest.Server) bool {
+		b := beatsAnywhere(fake)
+		return len(b) == 1 && b[0].EditedTimestamp != nil && b[0].EditedTimestamp.After(killed)
+	}); err != nil {
+		t.Errorf("heartbeats after the takeover: %d, want the one from before, edited since: %v", len(beatsAnywhere(fake)), err)
+	}
 	if code := p.bots[1].stop(); code != 0 {
 		t.Errorf("the new active bot exited %d after SIGTERM", code)
 	}
+}
+
+// beatsAnywhere returns the heartbeats bots posted in any channel.
+func beatsAnywhere(fake *discordtest.Server) []discordtest.Message {
+	var out []discordtest.Message
+	for _, c := range fake.Channels() {
+		for _, m := range fake.Messages(c.ID) {
+			if beatRE.MatchString(m.Content) && m.Author != nil && m.Author.Bot {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
 }

@@ -48,6 +48,19 @@ func (t *Transport) onInteraction(_ *discordgo.Session, e *discordgo.Interaction
 	}
 	go func() { // owned by busy; bounded by followupBudget
 		defer done()
+		// During the check for another live instance (heartbeat.go), a few
+		// milliseconds at start, the interaction waits; refused, the bot
+		// leaves it to the other one.
+		timer := time.NewTimer(handleBudget)
+		defer timer.Stop()
+		select {
+		case <-t.decided:
+		case <-timer.C:
+		}
+		if !t.acting.Load() {
+			t.log.Info("interaction ignored: not acting, another workshopbot is live on this guild", "interaction", e.ID)
+			return
+		}
 		t.interact(received, e.Interaction)
 	}()
 }

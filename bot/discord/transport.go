@@ -45,6 +45,10 @@ type Config struct {
 	// with the channel as a logical name where it is one. It runs in the
 	// gateway's reader and must be quick.
 	OnActivity func(a bot.Activity)
+	// Heartbeat, when it names the instance, keeps a heartbeat in the
+	// moderators channel and makes Open refuse while another instance's is
+	// live (heartbeat.go).
+	Heartbeat HeartbeatConfig
 }
 
 // Transport is a connection to one Discord guild. It implements bot.Transport.
@@ -58,6 +62,9 @@ type Transport struct {
 	pacer       *rate.Limiter // every REST call but the interaction endpoints, below Discord's global limit
 
 	connected   atomic.Bool
+	acting      atomic.Bool   // interactions are answered: no other live instance was found (heartbeat.go)
+	decided     chan struct{} // closed once acting is decided: at Open's check, or at Close
+	decideOnce  sync.Once
 	otherGuilds sync.Map // guild ids whose interactions were ignored, logged once each
 	gateway     gatewayConns
 
@@ -65,6 +72,7 @@ type Transport struct {
 	opened bool           // Open was called
 	closed bool           // Close was called: no new posts or interactions
 	busy   sync.WaitGroup // posts and interactions in flight
+	hb     *heartbeat     // the running heartbeat, once Open started it
 
 	turns      messageTurns  // button presses wait for earlier presses on the same message
 	guildReady chan struct{} // closed at the configured guild's first GUILD_CREATE
@@ -124,6 +132,7 @@ func New(cfg Config) (*Transport, error) {
 		maxAttempts: cfg.MaxAttempts,
 		pacer:       rate.NewLimiter(paceRate, paceBurst),
 		guildReady:  make(chan struct{}),
+		decided:     make(chan struct{}),
 		channels:    map[string]*discordgo.Channel{},
 	}
 	if t.maxAttempts <= 0 {
@@ -178,6 +187,7 @@ func (t *Transport) Open(ctx context.Context) error {
 	t.opened = true
 	t.mu.Unlock()
 
+	run := ctx // the heartbeat's, beyond Open
 	ctx, cancel := context.WithTimeout(ctx, openTimeout)
 	defer cancel()
 	start := time.Now()
@@ -203,7 +213,22 @@ func (t *Transport) Open(ctx context.Context) error {
 			t.guildID, time.Since(start).Round(time.Millisecond), InviteURL(appID), ctx.Err())
 	}
 	t.log.Info("gateway ready", "latency", time.Since(start).Round(time.Millisecond))
-	return t.setUp(ctx)
+	if t.cfg.Heartbeat.Instance == "" {
+		t.decide(true)
+		return t.setUp(ctx)
+	}
+	// Before the bot creates a channel, registers a command or answers one:
+	// is another instance live on this guild?
+	modChannel, beats, err := t.checkInstances(ctx)
+	t.decide(err == nil)
+	if err != nil {
+		return err
+	}
+	if err := t.setUp(ctx); err != nil {
+		return err
+	}
+	t.startHeartbeat(run, modChannel, beats)
+	return nil
 }
 
 // openGateway runs discordgo's Open, and again after a pause while the gateway
@@ -262,8 +287,9 @@ func (t *Transport) Deduplicates() bool { return true }
 // commands do.
 func (t *Transport) Connected() bool { return t.connected.Load() }
 
-// Close stops taking interactions, waits for posts and interactions in flight, then
-// closes the gateway; 5 s in all. Posts still running after that continue in their
+// Close marks the heartbeat "stopped" (1 s at most), stops taking
+// interactions, waits for posts and interactions in flight, then closes the
+// gateway; 5 s in all after the heartbeat. Posts still running after that continue in their
 // callers' goroutines until their own context or attempts end.
 func (t *Transport) Close() error {
 	t.mu.Lock()
@@ -274,6 +300,8 @@ func (t *Transport) Close() error {
 	t.closed = true
 	t.mu.Unlock()
 
+	t.decide(false)   // interactions waiting for the check are dropped
+	t.stopHeartbeat() // says "stopped": the next bot need not wait for it to go stale
 	t.gateway.stop()
 
 	idle := make(chan struct{})
@@ -308,6 +336,15 @@ func (t *Transport) Close() error {
 	}
 	t.log.Info("closed")
 	return nil
+}
+
+// decide settles, once, whether interactions are answered, and lets those
+// that arrived during the check go on.
+func (t *Transport) decide(acting bool) {
+	t.decideOnce.Do(func() {
+		t.acting.Store(acting)
+		close(t.decided)
+	})
 }
 
 // track registers one post or interaction in flight; ok is false once Close began.
