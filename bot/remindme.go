@@ -339,17 +339,15 @@ func handleRemindMe(b *Bot, ctx context.Context, prog *Program, c Command, now t
 	}
 	fallback := ""
 	if !sub.DM {
-		role, err := b.subscriberRole(ctx, rm, rs, RoleKey{sess.ID, before})
-		if err == nil {
-			err = rm.GiveRole(ctx, c.User.ID, role)
-		}
-		if err != nil {
+		if err := b.giveReminderRole(ctx, rm, rs, c.User.ID, RoleKey{sess.ID, before}); err != nil {
+			fallback = " (the reminder role could not be given)"
 			if errors.Is(err, ErrRoleLimit) {
 				b.warnRoleLimit(ctx, err)
+				fallback = " (the server has no room for a reminder role)"
 			} else {
 				b.log.Warn("/remindme: no reminder role; a direct message instead", "user", c.User.ID, "session", sess.ID, "err", err)
 			}
-			sub.DM, fallback = true, " (the server has no room for a reminder role)"
+			sub.DM = true
 		}
 	}
 	if sub.DM {

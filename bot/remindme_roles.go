@@ -45,6 +45,10 @@ type DMOpener interface {
 // ErrRoleLimit is the guild being too near Discord's role limit to make more.
 var ErrRoleLimit = errors.New("the server is near Discord's limit of 250 roles")
 
+// ErrUnknownRole is a role that is no longer in the guild (a moderator deleted
+// it): GiveRole wraps it, and /remindme makes the role again.
+var ErrUnknownRole = errors.New("the role is not in the server")
+
 // RoleKey names one reminder role: a session and a lead. Subscribers who ask
 // for the same lead share it, so each ping reaches just the people who asked
 // for that moment.
@@ -181,27 +185,51 @@ func (b *Bot) roleMode() (RoleManager, RoleStore, bool) {
 	return rm, rs, ok && ok2
 }
 
+// giveReminderRole gives the user the reminder role for k, making the role if
+// there is none yet, or again if it was deleted from the guild.
+func (b *Bot) giveReminderRole(ctx context.Context, rm RoleManager, rs RoleStore, userID string, k RoleKey) error {
+	for attempt := 1; ; attempt++ {
+		role, err := b.subscriberRole(ctx, rm, rs, k, "")
+		if err != nil {
+			return err
+		}
+		err = rm.GiveRole(ctx, userID, role)
+		if err == nil || !errors.Is(err, ErrUnknownRole) || attempt == 2 {
+			return err
+		}
+		b.log.Warn("reminder role gone from the guild; making it again", "session", k.SessionID, "role", role)
+		if _, err := b.subscriberRole(ctx, rm, rs, k, role); err != nil {
+			return err
+		}
+	}
+}
+
 // subscriberRole returns the reminder role for k, making it (and its record)
-// if there is none yet.
-func (b *Bot) subscriberRole(ctx context.Context, rm RoleManager, rs RoleStore, k RoleKey) (string, error) {
+// if there is none yet. A gone role id, when set, is recorded as removed
+// first.
+func (b *Bot) subscriberRole(ctx context.Context, rm RoleManager, rs RoleStore, k RoleKey, gone string) (string, error) {
 	b.remind.mu.Lock()
 	defer b.remind.mu.Unlock()
 	roles, err := rs.RemindRoles(ctx)
 	if err != nil {
 		return "", fmt.Errorf("read reminder roles: %w", err)
 	}
-	var rec RemindRole
-	if i := slices.IndexFunc(roles, func(r RemindRole) bool { return r.Key() == k }); i >= 0 {
-		rec = roles[i]
-		if !rec.Removed {
-			return rec.RoleID, nil
+	if i := slices.IndexFunc(roles, func(r RemindRole) bool { return r.Key() == k }); i >= 0 && !roles[i].Removed {
+		if roles[i].RoleID != gone {
+			return roles[i].RoleID, nil
 		}
+		rec := roles[i]
+		rec.Removed = true
+		if err := rs.PutRemindRole(ctx, rec); err != nil {
+			return "", fmt.Errorf("record reminder role %s gone: %w", gone, err)
+		}
+		return gone, nil // the caller asks again, and a new role is made
 	}
 	id, err := rm.ReminderRole(ctx, RoleName(k))
 	if err != nil {
 		return "", fmt.Errorf("reminder role %q: %w", RoleName(k), err)
 	}
-	rec = RemindRole{SessionID: k.SessionID, Before: k.Before, RoleID: id}
+	rec := RemindRole{SessionID: k.SessionID, Before: k.Before, RoleID: id}
 	if err := rs.PutRemindRole(ctx, rec); err != nil {
 		return "", fmt.Errorf("record reminder role %s: %w", id, err)
 	}

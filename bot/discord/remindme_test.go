@@ -383,3 +383,37 @@ func remindmeOnce(b *testing.B, mode string, n int) time.Duration {
 	}
 	return took
 }
+
+// TestRemindmeMakesADeletedRoleAgain: a moderator deletes the reminder role
+// before the panel; the next subscriber gets a new one, and the ping mentions
+// the new role.
+func TestRemindmeMakesADeletedRoleAgain(t *testing.T) {
+	fake := discordtest.New(t, discordtest.WithServerMembersIntent())
+	fake.AddRole("moderators", 0)
+	r := newRemindHarness(t, fake, nil)
+	users := members(fake, 2)
+	r.subscribe(t, users[:1])
+	name := bot.RoleName(bot.RoleKey{SessionID: "panel", Before: bot.DefaultBefore})
+	first, ok := fake.RoleByName(name)
+	if !ok {
+		t.Fatal("no reminder role")
+	}
+	if err := r.tr.DeleteRole(context.Background(), first.ID); err != nil {
+		t.Fatal(err)
+	}
+	if reply := r.subscribe(t, users[1:]); !strings.Contains(reply[0], "mention you") {
+		t.Fatalf("reply after the role was deleted: %q", reply[0])
+	}
+	second, ok := fake.RoleByName(name)
+	if !ok || second.ID == first.ID || !slices.Equal(fake.MembersWithRole(second.ID), users[1:]) {
+		t.Fatalf("role after deletion: %+v (first %s), members %v", second, first.ID, fake.MembersWithRole(second.ID))
+	}
+	r.step(t, 9, 50)
+	msgs := fake.Messages(channelID(t, fake, "announcements"))
+	if len(msgs) != 1 {
+		t.Fatalf("%d announcements, want one", len(msgs))
+	}
+	if !slices.Equal(msgs[0].MentionRoles, []string{second.ID}) {
+		t.Errorf("the ping mentions %v, want %s", msgs[0].MentionRoles, second.ID)
+	}
+}

@@ -108,8 +108,11 @@ func (t *Transport) memberRole(ctx context.Context, method, userID, roleID strin
 	bucket := discordgo.EndpointGuildMembers(t.guildID) + "/roles"
 	if _, err := t.call(ctx, method, u, bucket, nil, true); err != nil {
 		var ae *APIError
-		if method == "DELETE" && errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+		if errors.As(err, &ae) && method == "DELETE" && ae.Status == http.StatusNotFound {
 			return nil
+		}
+		if errors.As(err, &ae) && ae.Code == codeUnknownRole {
+			return fmt.Errorf("%s role %s of %s: %w: %w", method, roleID, userID, err, bot.ErrUnknownRole)
 		}
 		return fmt.Errorf("%s role %s of %s: %w", method, roleID, userID, err)
 	}
