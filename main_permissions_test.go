@@ -61,6 +61,14 @@ var routePermissions = map[string]int64{
 	"GET /channels/{channel_id}/pins":                          discordgo.PermissionViewChannel | discordgo.PermissionReadMessageHistory,
 	"PUT /channels/{channel_id}/pins/{message_id}":             discordgo.PermissionViewChannel | discord.PermissionPinMessages,
 
+	// /remindme's reminder roles: made, given, taken and deleted with
+	// MANAGE_ROLES (Create Guild Role, Add/Remove Guild Member Role, Delete
+	// Guild Role in https://discord.com/developers/docs/resources/guild).
+	"POST /guilds/{guild_id}/roles":                               discordgo.PermissionManageRoles,
+	"DELETE /guilds/{guild_id}/roles/{role_id}":                   discordgo.PermissionManageRoles,
+	"PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}":    discordgo.PermissionManageRoles,
+	"DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}": discordgo.PermissionManageRoles,
+
 	"GET /guilds/{guild_id}/scheduled-events":                               0,
 	"GET /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}":    0,
 	"POST /guilds/{guild_id}/scheduled-events":                              discordgo.PermissionCreateEvents,
@@ -86,6 +94,17 @@ func needed(req discordtest.Request, guildChannels map[string]bool) (perms int64
 		}
 		if strings.HasPrefix(req.ContentType, "multipart/") {
 			perms |= discordgo.PermissionAttachFiles
+		}
+		// Pinging a role members may not mention (the bot's reminder roles)
+		// needs MENTION_EVERYONE, "Mention @everyone, @here, and All Roles"
+		// (https://discord.com/developers/docs/topics/permissions).
+		var am struct {
+			AllowedMentions struct {
+				Roles []string `json:"roles"`
+			} `json:"allowed_mentions"`
+		}
+		if json.Unmarshal(req.Body, &am) == nil && len(am.AllowedMentions.Roles) > 0 {
+			perms |= discordgo.PermissionMentionEveryone
 		}
 	}
 	// Overwrites: MANAGE_ROLES, and every bit they allow or deny.
@@ -120,7 +139,7 @@ func permissionNames(p int64) string {
 			discordgo.PermissionReadMessageHistory: "READ_MESSAGE_HISTORY", discordgo.PermissionManageChannels: "MANAGE_CHANNELS",
 			discordgo.PermissionManageRoles: "MANAGE_ROLES", discordgo.PermissionManageMessages: "MANAGE_MESSAGES",
 			discordgo.PermissionManageEvents: "MANAGE_EVENTS", discordgo.PermissionCreateEvents: "CREATE_EVENTS",
-			discord.PermissionPinMessages: "PIN_MESSAGES",
+			discord.PermissionPinMessages: "PIN_MESSAGES", discordgo.PermissionMentionEveryone: "MENTION_EVERYONE",
 		}[1<<bit]
 		if name == "" {
 			name = fmt.Sprintf("1<<%d", bit)
@@ -241,7 +260,8 @@ func TestPermissionsMatchUse(t *testing.T) {
 		{bob, askCmd("What about stiff systems, then?")},
 		{mod, discordtest.Command("questions", "next")},
 		{mod, discordtest.Command("questions", "export")},
-		{carol, discordtest.Command("remindme", "session:chat", discordtest.Opt("before", 1))}, // a DM in a few seconds
+		{carol, discordtest.Command("remindme", "session:chat", discordtest.Opt("before", 1), discordtest.Opt("dm", true))}, // a DM in a few seconds
+		{bob, discordtest.Command("remindme", "session:chat", discordtest.Opt("before", 1))},                                // a reminder role, pinged then
 		{carol, discordtest.Command("schedule")},
 		{alice, in(discordtest.Command("poster", "topic", "text:Come by at ten"), p1.ID)},
 		{alice, in(discordtest.Command("poster", "link", "name:Slides", "url:https://example.org/slides.pdf"), p1.ID)},
@@ -274,6 +294,11 @@ func TestPermissionsMatchUse(t *testing.T) {
 	// Let the DM, the poster loop and the event sync catch up, then stop.
 	for what, cond := range map[string]func(s *discordtest.Server) bool{
 		"the /remindme DM": func(s *discordtest.Server) bool { return len(s.DMs(carol)) > 0 },
+		"the /remindme role ping": func(s *discordtest.Server) bool {
+			return slices.ContainsFunc(announcements(s), func(m discordtest.Message) bool {
+				return len(m.MentionRoles) == 1 && slices.Contains(s.MembersWithRole(m.MentionRoles[0]), bob)
+			})
+		},
 		"the link on p1's card": func(s *discordtest.Server) bool {
 			card, _ := json.Marshal(s.Messages(p1.ID)[0].Embeds)
 			return strings.Contains(string(card), "slides.pdf")

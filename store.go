@@ -22,6 +22,7 @@ type appStore interface {
 	bot.SourceStore
 	bot.ProgramStore
 	bot.GreenStore
+	bot.RoleStore
 	Ping(ctx context.Context) error
 	InstanceID(ctx context.Context) (string, error)
 	WriteStats() (commits, writes int64)

@@ -74,6 +74,8 @@ type Bot struct {
 	activity activityCounter // counts for the figures, not yet in the store (activity.go)
 
 	green greenRoom // the green room between steps (greenroom_run.go)
+
+	remind remindState // /remindme's roles (remindme_roles.go)
 }
 
 // New returns a Bot ready to Run.
@@ -227,7 +229,7 @@ func (b *Bot) Step(ctx context.Context) (time.Time, error) {
 	if err := b.postDue(ctx, prog, d, now); err != nil {
 		return time.Time{}, err
 	}
-	dmNext, dmSent, err := b.stepDMs(ctx, prog, up)
+	dmNext, dmSent, err := b.stepRemindme(ctx, prog, up)
 	if err != nil {
 		return time.Time{}, err
 	}

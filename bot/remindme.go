@@ -2,17 +2,20 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 // DirectMessenger is implemented by transports that can write to one user
 // privately (Discord's DMs; the console prints them).
 type DirectMessenger interface {
-	// DM sends m to the user. Content and Nonce are used; Channel is ignored.
+	// DM sends m to the user. Content and Nonce are used; Channel, if set, is
+	// the user's direct-message channel, already opened (DMOpener).
 	DM(ctx context.Context, userID string, m Message) error
 }
 
@@ -22,6 +25,13 @@ type Subscription struct {
 	UserName  string
 	SessionID string
 	Before    time.Duration // how long before the session starts
+	// DM: a direct message rather than the session's reminder role (the
+	// subscriber's choice, or the fallback when the guild has no room for
+	// roles). Transports without roles send direct messages whatever it says.
+	DM bool
+	// DMChannel is the direct-message channel, opened when the subscriber
+	// asked (DMOpener); "" to open it when sending.
+	DMChannel string
 }
 
 // DMKey names one direct message: a user and a session.
@@ -136,19 +146,41 @@ func earliest(a, b time.Time) time.Time {
 	return b
 }
 
-// stepDMs sends the direct messages due now, when the store and the transport can.
-// It returns when the next falls due and whether it sent any.
-func (b *Bot) stepDMs(ctx context.Context, prog *Program, upSince time.Time) (time.Time, bool, error) {
+// stepRemindme runs /remindme's due work: the reminder roles' pings, then the
+// direct messages. It returns when the next falls due and whether it sent any.
+func (b *Bot) stepRemindme(ctx context.Context, prog *Program, upSince time.Time) (time.Time, bool, error) {
 	st, ok := b.store.(DMStore)
-	dmer, ok2 := b.out.(DirectMessenger)
-	if !ok || !ok2 {
+	if !ok {
 		return time.Time{}, false, nil
 	}
 	subs, err := st.Subscriptions(ctx)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("read subscriptions: %w", err)
 	}
-	if len(subs) == 0 {
+	roleNext, pinged, err := b.stepRoles(ctx, prog, subs, upSince)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if _, _, roles := b.roleMode(); roles {
+		subs = slices.DeleteFunc(subs, func(s Subscription) bool { return !s.DM })
+	}
+	dmNext, sent, err := b.stepDMs(ctx, st, prog, subs, upSince)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return earliest(roleNext, dmNext), pinged || sent, nil
+}
+
+// dmWorkers is how many direct messages are in flight at once: the shared REST
+// pacer, not this, keeps them under Discord's global limit; the workers only
+// keep the network's round trips from adding up one after another.
+const dmWorkers = 8
+
+// stepDMs sends the direct messages of subs due now, when the transport can,
+// several at once. It returns when the next falls due and whether it sent any.
+func (b *Bot) stepDMs(ctx context.Context, st DMStore, prog *Program, subs []Subscription, upSince time.Time) (time.Time, bool, error) {
+	dmer, ok := b.out.(DirectMessenger)
+	if !ok || len(subs) == 0 {
 		return time.Time{}, false, nil
 	}
 	list, err := st.DMRecords(ctx)
@@ -168,10 +200,38 @@ func (b *Bot) stepDMs(ctx context.Context, prog *Program, upSince time.Time) (ti
 		}
 		b.log.Warn("direct message skipped: missed while down", "user", dm.Sub.UserID, "session", dm.Session.ID, "due", dm.Due)
 	}
+	jobs := make(chan DM)
+	errs := make(chan error, dmWorkers)
+	var wg sync.WaitGroup
+	for range min(dmWorkers, len(d.Send)) {
+		wg.Add(1)
+		go func() { // ends when jobs is closed
+			defer wg.Done()
+			for dm := range jobs {
+				if err := b.sendDM(ctx, st, dmer, prog, dm); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+				}
+			}
+		}()
+	}
 	for _, dm := range d.Send {
-		if err := b.sendDM(ctx, st, dmer, prog, dm); err != nil {
-			return time.Time{}, false, err
+		if ctx.Err() != nil {
+			break
 		}
+		jobs <- dm
+	}
+	close(jobs)
+	wg.Wait()
+	select {
+	case err := <-errs:
+		return time.Time{}, false, err
+	default:
+	}
+	if err := ctx.Err(); err != nil && len(d.Send) > 0 {
+		return time.Time{}, false, fmt.Errorf("send direct messages: %w", err)
 	}
 	return d.Next, len(d.Send) > 0, nil
 }
@@ -186,7 +246,9 @@ func (b *Bot) sendDM(ctx context.Context, st DMStore, dmer DirectMessenger, prog
 	}
 	pctx, cancel := inFlight(ctx)
 	defer cancel()
-	err := dmer.DM(pctx, dm.Sub.UserID, RenderDM(prog, dm, b.clock.Now()))
+	m := RenderDM(prog, dm, b.clock.Now())
+	m.Channel = dm.Sub.DMChannel
+	err := dmer.DM(pctx, dm.Sub.UserID, m)
 	rec.At = b.clock.Now()
 	if err != nil {
 		rec.Status, rec.Error = StatusFailed, err.Error()
@@ -213,9 +275,10 @@ func findSession(s *Schedule, v string) (Session, bool) {
 func (b *Bot) poke() { signal(b.wake) }
 
 var remindmeSpecs = []CommandSpec{
-	{Name: "remindme", Description: "Get a direct message before a session (run it again to stop)", Options: []OptionSpec{
+	{Name: "remindme", Description: "Get a reminder before a session (run it again to stop)", Options: []OptionSpec{
 		{Name: "session", Description: "The session", Type: OptionString, Required: true, Autocomplete: true},
 		{Name: "before", Description: "Minutes before it starts (default 10)", Type: OptionInteger},
+		{Name: "dm", Description: "A direct message rather than a mention in the announcements", Type: OptionBoolean},
 	}},
 }
 
@@ -224,7 +287,10 @@ func init() {
 }
 
 // handleRemindMe toggles a subscription: the same command again stops it; with a
-// different `before` it changes it.
+// different `before` or `dm` it changes it. On a transport with roles the
+// subscriber gets the reminder role of the session and lead (RoleManager), or,
+// with dm:true or when the guild has no room for roles, a direct message whose
+// channel is opened now.
 func handleRemindMe(b *Bot, ctx context.Context, prog *Program, c Command, now time.Time) Reply {
 	sess, ok := findSession(prog.Schedule, c.Options["session"])
 	if !ok {
@@ -238,20 +304,28 @@ func handleRemindMe(b *Bot, ctx context.Context, prog *Program, c Command, now t
 		}
 		before, given = time.Duration(n)*time.Minute, true
 	}
+	dmOpt, dmGiven := c.Options["dm"] == "true", strings.TrimSpace(c.Options["dm"]) != ""
 	st, ok := b.store.(DMStore)
 	if _, ok2 := b.out.(DirectMessenger); !ok || !ok2 {
-		return ephemeral("Direct-message reminders are not available on this bot.")
+		return ephemeral("Reminders are not available on this bot.")
 	}
+	rm, rs, roles := b.roleMode()
 	subs, err := st.Subscriptions(ctx)
 	if err != nil {
 		return b.internal(err, "/remindme: read subscriptions")
 	}
-	i := slices.IndexFunc(subs, func(s Subscription) bool { return s.UserID == c.User.ID && s.SessionID == sess.ID })
-	if i >= 0 && (!given || subs[i].Before == before) {
+	var old *Subscription
+	if i := slices.IndexFunc(subs, func(s Subscription) bool { return s.UserID == c.User.ID && s.SessionID == sess.ID }); i >= 0 {
+		old = &subs[i]
+	}
+	if old != nil && (!given || old.Before == before) && (!dmGiven || old.DM == dmOpt) {
 		if err := st.DeleteSubscription(ctx, c.User.ID, sess.ID); err != nil {
 			return b.internal(err, "/remindme: delete subscription")
 		}
-		return ephemeral(fmt.Sprintf("OK, no direct message for **%s**.", sess.Title))
+		if err := b.takeReminderRole(ctx, rm, rs, roles, *old); err != nil {
+			b.log.Warn("/remindme: reminder role not taken back", "user", c.User.ID, "session", sess.ID, "err", err)
+		}
+		return ephemeral(fmt.Sprintf("OK, no reminder for **%s**.", sess.Title))
 	}
 	if !now.Before(sess.Start.Add(-before)) {
 		if now.Before(sess.End) {
@@ -259,11 +333,66 @@ func handleRemindMe(b *Bot, ctx context.Context, prog *Program, c Command, now t
 		}
 		return ephemeral(fmt.Sprintf("**%s** is over.", sess.Title))
 	}
-	sub := Subscription{UserID: c.User.ID, UserName: c.User.Name, SessionID: sess.ID, Before: before}
+	sub := Subscription{UserID: c.User.ID, UserName: c.User.Name, SessionID: sess.ID, Before: before, DM: dmOpt || !roles}
+	if old != nil && !dmGiven {
+		sub.DM = old.DM || !roles
+	}
+	fallback := ""
+	if !sub.DM {
+		if err := b.giveReminderRole(ctx, rm, rs, c.User.ID, RoleKey{sess.ID, before}); err != nil {
+			fallback = " (the reminder role could not be given)"
+			if errors.Is(err, ErrRoleLimit) {
+				b.warnRoleLimit(ctx, err)
+				fallback = " (the server has no room for a reminder role)"
+			} else {
+				b.log.Warn("/remindme: no reminder role; a direct message instead", "user", c.User.ID, "session", sess.ID, "err", err)
+			}
+			sub.DM = true
+		}
+	}
+	if sub.DM {
+		if o, ok := b.out.(DMOpener); ok {
+			ch, err := o.OpenDM(ctx, c.User.ID)
+			if err != nil {
+				b.log.Warn("/remindme: DM channel not opened", "user", c.User.ID, "err", err)
+				return ephemeral("I cannot open a direct message with you. Check that you accept direct messages from server members, or subscribe without `dm`.")
+			}
+			sub.DMChannel = ch
+		}
+	}
 	if err := st.PutSubscription(ctx, sub); err != nil {
 		return b.internal(err, "/remindme: put subscription")
 	}
+	if old != nil && (old.Before != sub.Before || old.DM != sub.DM) {
+		if err := b.takeReminderRole(ctx, rm, rs, roles, *old); err != nil {
+			b.log.Warn("/remindme: old reminder role not taken back", "user", c.User.ID, "session", sess.ID, "err", err)
+		}
+	}
 	b.poke()
-	return ephemeral(fmt.Sprintf("I will send you a direct message %s before **%s** (%s, %s). Run `/remindme %s` again to cancel.",
-		durationWords(before), sess.Title, stamp(sess.Start, 't'), stamp(sess.Start, 'R'), sess.ID))
+	how := "mention you in the announcements"
+	if sub.DM {
+		how = "send you a direct message" + fallback
+	}
+	return ephemeral(fmt.Sprintf("I will %s %s before **%s** (%s, %s). Run `/remindme %s` again to cancel.",
+		how, durationWords(before), sess.Title, stamp(sess.Start, 't'), stamp(sess.Start, 'R'), sess.ID))
+}
+
+// takeReminderRole takes back the reminder role of a subscription that ended
+// or changed, if it had one.
+func (b *Bot) takeReminderRole(ctx context.Context, rm RoleManager, rs RoleStore, roles bool, sub Subscription) error {
+	if !roles || sub.DM {
+		return nil
+	}
+	list, err := rs.RemindRoles(ctx)
+	if err != nil {
+		return fmt.Errorf("read reminder roles: %w", err)
+	}
+	i := slices.IndexFunc(list, func(r RemindRole) bool { return r.Key() == RoleKey{sub.SessionID, sub.Before} && !r.Removed })
+	if i < 0 {
+		return nil
+	}
+	if err := rm.TakeRole(ctx, sub.UserID, list[i].RoleID); err != nil {
+		return fmt.Errorf("take reminder role %s: %w", list[i].RoleID, err)
+	}
+	return nil
 }

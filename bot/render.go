@@ -197,6 +197,7 @@ func BundleReminders(parts []ReminderPart) []ReminderBundle {
 // mergeable reports whether b can join a's message.
 func mergeable(a, b Message) bool {
 	return a.Channel == b.Channel && len(a.Buttons)+len(a.Embeds)+len(b.Buttons)+len(b.Embeds) == 0 &&
+		a.MentionRole == "" && b.MentionRole == "" &&
 		len([]rune(a.Content))+len([]rune(bundleSeparator))+len([]rune(b.Content)) <= MaxContent
 }
 

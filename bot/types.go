@@ -148,6 +148,9 @@ type Message struct {
 	Embeds   []Embed
 	// PingUsers are the user ids the content may ping; no one else is pinged.
 	PingUsers []string
+	// MentionRole is a role id (a /remindme reminder role) the message
+	// mentions, before its content, and may ping; "" for none.
+	MentionRole string
 }
 
 // Embed is a card under a message (Discord's embed). Transports cut nothing:

@@ -226,7 +226,7 @@ func TestPathOfHidesTokens(t *testing.T) {
 
 func TestInviteURL(t *testing.T) {
 	got := InviteURL("123")
-	want := "https://discord.com/oauth2/authorize?client_id=123&permissions=2269392268291088&scope=bot+applications.commands"
+	want := "https://discord.com/oauth2/authorize?client_id=123&permissions=2269392268422160&scope=bot+applications.commands"
 	if got != want {
 		t.Errorf("InviteURL = %s\nwant        %s", got, want)
 	}

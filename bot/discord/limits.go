@@ -20,6 +20,12 @@ const (
 	maxChoiceText  = 100      // characters in a choice's name, and in a string choice's value
 	maxFiles       = 10       // attachments in one message
 	maxUpload      = 10 << 20 // bytes of attachments in one message (a guild without boosts)
+	// A guild holds at most 250 roles, @everyone included: beyond, Discord
+	// answers JSON error code 30005 "Maximum number of guild roles reached
+	// (250)" (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json-json-error-codes).
+	// /remindme leaves roleHeadroom of them to the moderators.
+	maxRoles     = 250
+	roleHeadroom = 10
 
 	requestTimeout = 10 * time.Second      // one HTTP attempt
 	maxRetryWait   = 10 * time.Second      // longest retry_after we wait for; longer fails now

@@ -14,7 +14,13 @@ import (
 // only grant what the bot holds: presenters get ATTACH_FILES, PIN_MESSAGES and
 // MANAGE_MESSAGES), pin cards (PIN_MESSAGES: since Discord's pin permission
 // split, MANAGE_MESSAGES no longer allows pins; discord-api-docs PRs #7766 and
-// #7770), and create scheduled events. CREATE_EVENTS also lets it edit and
+// #7770), create scheduled events, and ping /remindme's reminder roles:
+// MANAGE_ROLES makes them and gives them to subscribers, and MENTION_EVERYONE
+// ("Mention @everyone, @here, and All Roles",
+// https://discord.com/developers/docs/topics/permissions#permissions-bitwise-permission-flags)
+// lets the bot ping them although members may not (they are not mentionable:
+// otherwise anyone could ping a panel's 300 subscribers). Every message names
+// in allowed_mentions the one role it may ping, so @everyone is never pinged. CREATE_EVENTS also lets it edit and
 // cancel the events it created, the only ones it touches, so it does not ask for
 // MANAGE_EVENTS. main_permissions_test.go checks this against every request the
 // end-to-end flows send.
@@ -26,6 +32,7 @@ const Permissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionManageChannels |
 	discordgo.PermissionManageRoles |
 	discordgo.PermissionManageMessages |
+	discordgo.PermissionMentionEveryone |
 	PermissionPinMessages |
 	discordgo.PermissionCreateEvents
 
@@ -73,6 +80,7 @@ var permissionNames = []struct {
 	{discordgo.PermissionManageChannels, "MANAGE_CHANNELS"},
 	{discordgo.PermissionManageRoles, "MANAGE_ROLES"},
 	{discordgo.PermissionManageMessages, "MANAGE_MESSAGES"},
+	{discordgo.PermissionMentionEveryone, "MENTION_EVERYONE"},
 	{PermissionPinMessages, "PIN_MESSAGES"},
 	{discordgo.PermissionManageEvents, "MANAGE_EVENTS"},
 	{discordgo.PermissionCreateEvents, "CREATE_EVENTS"},

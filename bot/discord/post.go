@@ -61,6 +61,10 @@ func (t *Transport) Post(ctx context.Context, m bot.Message) (bot.Posted, error)
 			body.AllowedMentions.Roles = []string{role}
 		}
 	}
+	if m.MentionRole != "" && isSnowflake(m.MentionRole) {
+		body.Content = "<@&" + m.MentionRole + "> " + body.Content
+		body.AllowedMentions.Roles = append(body.AllowedMentions.Roles, m.MentionRole)
+	}
 	body.Content = fit(body.Content, maxContent)
 	if m.Nonce != "" {
 		body.Nonce = nonce(m.Nonce)

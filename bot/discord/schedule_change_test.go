@@ -466,9 +466,10 @@ func TestProgramRevisionsOnDiscord(t *testing.T) {
 	}
 }
 
-// TestRemindMeOnDiscord: /remindme subscribes (and unsubscribes) an attendee; the
-// DM goes out once at the right time, across a restart; a user who refuses DMs is
-// recorded as failed and not tried again.
+// TestRemindMeOnDiscord: /remindme dm:true subscribes (and unsubscribes) an
+// attendee to a direct message; the DM goes out once at the right time, across
+// a restart; a user who refuses DMs is recorded as failed and not tried again.
+// (Without dm:true a subscriber gets a reminder role: remindme_test.go.)
 func TestRemindMeOnDiscord(t *testing.T) {
 	w := newWorld(t)
 	alice := w.fake.AddMember("alice")
@@ -487,16 +488,17 @@ func TestRemindMeOnDiscord(t *testing.T) {
 		}
 		return resp.Content
 	}
-	if got := ask(alice, "session:panel"); !strings.Contains(got, "I will send you a direct message 10 minutes before **Panel discussion**") {
+	dm := discordtest.Opt("dm", true)
+	if got := ask(alice, "session:panel", dm); !strings.Contains(got, "I will send you a direct message 10 minutes before **Panel discussion**") {
 		t.Errorf("alice subscribes: %q", got)
 	}
-	if got := ask(alice, "session:invited-2", "before:30"); !strings.Contains(got, "30 minutes before") {
+	if got := ask(alice, "session:invited-2", "before:30", dm); !strings.Contains(got, "30 minutes before") {
 		t.Errorf("alice subscribes with before: %q", got)
 	}
-	if got := ask(alice, "session:invited-2"); !strings.Contains(got, "no direct message") {
+	if got := ask(alice, "session:invited-2"); !strings.Contains(got, "no reminder") {
 		t.Errorf("alice unsubscribes: %q", got)
 	}
-	ask(bob, "session:panel")
+	ask(bob, "session:panel", dm)
 
 	w.clock.Set(w.at("11:10"))
 	w.await("the DM to alice", func() string {
@@ -518,9 +520,9 @@ func TestRemindMeOnDiscord(t *testing.T) {
 		}
 		return fmt.Sprintf("records: %+v", recs)
 	})
-	dm := w.fake.DMs(alice)[0]
-	if !strings.Contains(dm.Content, "Panel discussion") || dm.AllowedMentions == nil || len(dm.AllowedMentions.Parse) != 0 {
-		t.Errorf("DM = %q (allowed mentions %+v), want the panel, pinging nobody", dm.Content, dm.AllowedMentions)
+	msg := w.fake.DMs(alice)[0]
+	if !strings.Contains(msg.Content, "Panel discussion") || msg.AllowedMentions == nil || len(msg.AllowedMentions.Parse) != 0 {
+		t.Errorf("DM = %q (allowed mentions %+v), want the panel, pinging nobody", msg.Content, msg.AllowedMentions)
 	}
 	w.shutdown()
 
@@ -542,6 +544,6 @@ func TestRemindMeOnDiscord(t *testing.T) {
 		}
 	}
 	if bobTries != 1 {
-		t.Errorf("bob's DM channel opened %d times, want 1 (a refusal is not retried)", bobTries)
+		t.Errorf("bob's DM channel opened %d times, want 1 (when he subscribed; a refusal is not retried)", bobTries)
 	}
 }

@@ -93,7 +93,7 @@ func names() bot.DiscordConfig {
 }
 
 // open starts a transport on fake; edit may change its config first.
-func open(t *testing.T, fake *discordtest.Server, edit func(*discord.Config)) *harness {
+func open(t testing.TB, fake *discordtest.Server, edit func(*discord.Config)) *harness {
 	t.Helper()
 	h := &harness{fake: fake, logs: &logBuffer{}}
 	cfg := discord.Config{
@@ -159,7 +159,7 @@ func count(reqs []discordtest.Request, route string) int {
 	return n
 }
 
-func channelID(t *testing.T, fake *discordtest.Server, name string) string {
+func channelID(t testing.TB, fake *discordtest.Server, name string) string {
 	t.Helper()
 	ch, ok := fake.ChannelByName(name)
 	if !ok {

@@ -88,7 +88,7 @@ func (db *DB) PutEventID(ctx context.Context, sessionID, eventID string) error {
 // Subscriptions lists every /remindme subscription, by session then user.
 func (db *DB) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
 	rows, err := db.pool.Query(ctx, `
-		SELECT user_id, user_name, session_id, before_ns FROM dm_subscriptions
+		SELECT user_id, user_name, session_id, before_ns, dm, dm_channel FROM dm_subscriptions
 		ORDER BY session_id COLLATE "C", user_id COLLATE "C"`)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
@@ -96,7 +96,7 @@ func (db *DB) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
 	out, err := collect(rows, func(row pgx.CollectableRow) (bot.Subscription, error) {
 		var s bot.Subscription
 		var before int64
-		err := row.Scan(&s.UserID, &s.UserName, &s.SessionID, &before)
+		err := row.Scan(&s.UserID, &s.UserName, &s.SessionID, &before, &s.DM, &s.DMChannel)
 		s.Before = time.Duration(before)
 		return s, err
 	})
@@ -112,9 +112,10 @@ func (db *DB) PutSubscription(ctx context.Context, s bot.Subscription) error {
 		return errors.New("put subscription: empty user or session id")
 	}
 	_, err := db.exec(ctx, `
-		INSERT INTO dm_subscriptions (user_id, session_id, user_name, before_ns) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (user_id, session_id) DO UPDATE SET user_name = excluded.user_name, before_ns = excluded.before_ns`,
-		s.UserID, s.SessionID, s.UserName, int64(s.Before))
+		INSERT INTO dm_subscriptions (user_id, session_id, user_name, before_ns, dm, dm_channel) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (user_id, session_id) DO UPDATE SET user_name = excluded.user_name, before_ns = excluded.before_ns,
+			dm = excluded.dm, dm_channel = excluded.dm_channel`,
+		s.UserID, s.SessionID, s.UserName, int64(s.Before), s.DM, s.DMChannel)
 	if err != nil {
 		return fmt.Errorf("put subscription of %s to %s: %w", s.UserID, s.SessionID, err)
 	}

@@ -92,7 +92,7 @@ func (db *DB) PutEventID(ctx context.Context, sessionID, eventID string) error {
 // Subscriptions lists every /remindme subscription, by session then user.
 func (db *DB) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
 	rows, err := db.sql.QueryContext(ctx, `
-		SELECT user_id, user_name, session_id, before_ns FROM dm_subscriptions ORDER BY session_id, user_id`)
+		SELECT user_id, user_name, session_id, before_ns, dm, dm_channel FROM dm_subscriptions ORDER BY session_id, user_id`)
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
 	}
@@ -101,7 +101,7 @@ func (db *DB) Subscriptions(ctx context.Context) ([]bot.Subscription, error) {
 	for rows.Next() {
 		var s bot.Subscription
 		var before int64
-		if err := rows.Scan(&s.UserID, &s.UserName, &s.SessionID, &before); err != nil {
+		if err := rows.Scan(&s.UserID, &s.UserName, &s.SessionID, &before, &s.DM, &s.DMChannel); err != nil {
 			return nil, fmt.Errorf("list subscriptions: %w", err)
 		}
 		s.Before = time.Duration(before)
@@ -119,9 +119,10 @@ func (db *DB) PutSubscription(ctx context.Context, s bot.Subscription) error {
 		return errors.New("put subscription: empty user or session id")
 	}
 	_, err := db.exec(ctx, `
-		INSERT INTO dm_subscriptions (user_id, session_id, user_name, before_ns) VALUES (?, ?, ?, ?)
-		ON CONFLICT (user_id, session_id) DO UPDATE SET user_name = excluded.user_name, before_ns = excluded.before_ns`,
-		s.UserID, s.SessionID, s.UserName, int64(s.Before))
+		INSERT INTO dm_subscriptions (user_id, session_id, user_name, before_ns, dm, dm_channel) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, session_id) DO UPDATE SET user_name = excluded.user_name, before_ns = excluded.before_ns,
+			dm = excluded.dm, dm_channel = excluded.dm_channel`,
+		s.UserID, s.SessionID, s.UserName, int64(s.Before), s.DM, s.DMChannel)
 	if err != nil {
 		return fmt.Errorf("put subscription of %s to %s: %w", s.UserID, s.SessionID, err)
 	}

@@ -35,6 +35,7 @@ type store interface {
 	bot.SourceStore
 	bot.ProgramStore
 	bot.GreenStore
+	bot.RoleStore
 	Close() error
 }
 

@@ -61,3 +61,53 @@ func TestScheduleStoresSurviveReopen(t *testing.T) {
 		}
 	})
 }
+
+// TestRemindRolesSurviveReopen: /remindme's reminder roles and the
+// subscriptions' choice of a direct message (and its channel) are on disk, and
+// a role's record changes in place.
+func TestRemindRolesSurviveReopen(t *testing.T) {
+	forEngines(t, func(t *testing.T, e *engine) {
+		ctx := context.Background()
+		db := e.open(t, "main")
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if roles, err := db.RemindRoles(ctx); err != nil || len(roles) != 0 {
+			t.Fatalf("empty database: roles %+v, %v", roles, err)
+		}
+		due := time.Date(2026, 6, 12, 9, 50, 0, 0, time.UTC)
+		must(db.PutSubscription(ctx, bot.Subscription{UserID: "u1", SessionID: "panel", Before: 10 * time.Minute}))
+		must(db.PutSubscription(ctx, bot.Subscription{UserID: "u2", SessionID: "panel", Before: 10 * time.Minute, DM: true, DMChannel: "777"}))
+		must(db.PutRemindRole(ctx, bot.RemindRole{SessionID: "panel", Before: 10 * time.Minute, RoleID: "555"}))
+		must(db.PutRemindRole(ctx, bot.RemindRole{SessionID: "panel", Before: 30 * time.Minute, RoleID: "556"}))
+		must(db.PutRemindRole(ctx, bot.RemindRole{SessionID: "panel", Before: 10 * time.Minute, RoleID: "555", Due: due, Status: bot.StatusSent, At: due.Add(time.Second)}))
+		must(db.PutRemindRole(ctx, bot.RemindRole{SessionID: "panel", Before: 30 * time.Minute, RoleID: "556", Status: bot.StatusSkipped, Removed: true}))
+		if err := db.PutRemindRole(ctx, bot.RemindRole{SessionID: "panel"}); err == nil {
+			t.Error("a reminder role without a role id was stored")
+		}
+		db.Close()
+
+		db = e.open(t, "main")
+		subs, err := db.Subscriptions(ctx)
+		want := []bot.Subscription{
+			{UserID: "u1", SessionID: "panel", Before: 10 * time.Minute},
+			{UserID: "u2", SessionID: "panel", Before: 10 * time.Minute, DM: true, DMChannel: "777"},
+		}
+		if err != nil || len(subs) != 2 || subs[0] != want[0] || subs[1] != want[1] {
+			t.Errorf("subscriptions = %+v, %v; want %+v", subs, err, want)
+		}
+		roles, err := db.RemindRoles(ctx)
+		if err != nil || len(roles) != 2 {
+			t.Fatalf("roles = %+v, %v; want 2", roles, err)
+		}
+		if r := roles[0]; r.Before != 10*time.Minute || r.RoleID != "555" || r.Status != bot.StatusSent || !r.Due.Equal(due) || !r.At.Equal(due.Add(time.Second)) || r.Removed {
+			t.Errorf("role of the 10-minute ping = %+v", r)
+		}
+		if r := roles[1]; r.Before != 30*time.Minute || r.RoleID != "556" || r.Status != bot.StatusSkipped || !r.Due.IsZero() || !r.At.IsZero() || !r.Removed {
+			t.Errorf("role of the 30-minute ping = %+v", r)
+		}
+	})
+}

@@ -174,3 +174,21 @@ func (s *Server) membersIntentLocked(rc *reqCtx) error {
 	}
 	return nil
 }
+
+// DMChannel opens (or returns) the DM channel with a member without a
+// request, as if the bot had opened it earlier, and returns its id; "" for
+// someone who is not a member.
+func (s *Server) DMChannel(userID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.members[userID]
+	if !ok {
+		return ""
+	}
+	c, ok := s.dms[userID]
+	if !ok {
+		c = &discordgo.Channel{ID: s.newID(), Type: discordgo.ChannelTypeDM, Recipients: []*discordgo.User{m.User}}
+		s.dms[userID] = c
+	}
+	return c.ID
+}

@@ -161,8 +161,15 @@ func (s *Server) resolveMentionsLocked(m *Message) {
 			m.Mentions = append(m.Mentions, mem.User)
 		}
 	}
+	// A role pings only if it is mentionable, or the author may mention
+	// every role: MENTION_EVERYONE, "Allows for using the @everyone tag ...";
+	// Discord's client calls it "Mention @everyone, @here, and All Roles"
+	// (https://discord.com/developers/docs/topics/permissions#permissions-bitwise-permission-flags;
+	// the role object's mentionable field,
+	// https://discord.com/developers/docs/topics/permissions#role-object).
+	mentionAll := s.channelPermsLocked(s.botUser.ID, s.channelLocked(m.ChannelID))&discordgo.PermissionMentionEveryone != 0
 	for _, sub := range roleMention.FindAllStringSubmatch(m.Content, -1) {
-		if s.roleLocked(sub[1]) != nil && allow(discordgo.AllowedMentionTypeRoles, sub[1], amRoles(am)) {
+		if r := s.roleLocked(sub[1]); r != nil && (r.Mentionable || mentionAll) && allow(discordgo.AllowedMentionTypeRoles, sub[1], amRoles(am)) {
 			m.MentionRoles = append(m.MentionRoles, sub[1])
 		}
 	}

@@ -23,8 +23,9 @@ const Token = "fake-bot-token"
 
 // DefaultBotPermissions is what the bot's managed role may do unless
 // SetBotPermissions says otherwise: what a workshop bot needs, without
-// ADMINISTRATOR (which would hide missing-permission bugs), without
-// MENTION_EVERYONE (the bot should never ping @everyone) and without
+// ADMINISTRATOR (which would hide missing-permission bugs), with
+// MENTION_EVERYONE (the bot pings its own roles, which members may not
+// mention; allowed_mentions keeps it from ever pinging @everyone) and without
 // MANAGE_EVENTS (CREATE_EVENTS covers the events the bot creates itself).
 // It includes PIN_MESSAGES, which pins need since the permission split
 // (discord-api-docs PRs #7766 and #7770).
@@ -36,6 +37,7 @@ const DefaultBotPermissions int64 = discordgo.PermissionViewChannel |
 	discordgo.PermissionManageChannels |
 	discordgo.PermissionManageRoles |
 	discordgo.PermissionManageMessages |
+	discordgo.PermissionMentionEveryone |
 	PermissionPinMessages |
 	discordgo.PermissionCreateEvents
 
