@@ -168,14 +168,18 @@ func TestReplyWithFile(t *testing.T) {
 	if f := orig[0].Files[0]; f.Name != "questions.csv" || f.ContentType != "text/csv" || string(f.Data) != string(data) {
 		t.Errorf("file = %s %s %q, want questions.csv text/csv %q", f.Name, f.ContentType, f.Data, data)
 	}
-	var multipart bool
-	for _, r := range fake.Requests() {
-		if strings.HasSuffix(r.Route, "/callback") && strings.HasPrefix(r.ContentType, "multipart/form-data") {
-			multipart = true
+	// The fake logs a request once it has answered it, which can be after
+	// Interact has returned with the callback's content: wait for the log.
+	multipart := func(s *discordtest.Server) bool {
+		for _, r := range s.Requests() {
+			if strings.HasSuffix(r.Route, "/callback") && strings.HasPrefix(r.ContentType, "multipart/form-data") {
+				return true
+			}
 		}
+		return false
 	}
-	if !multipart {
-		t.Errorf("no multipart/form-data callback among the requests")
+	if err := fake.WaitFor(ctx, multipart); err != nil {
+		t.Errorf("no multipart/form-data callback among the requests: %v", err)
 	}
 }
 
