@@ -11,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"workshopbot/bot"
+	"workshopbot/bot/discord"
 	"workshopbot/bot/discord/discordtest"
 )
 
@@ -79,7 +80,8 @@ func tallyReminders(plan []bot.Reminder, recs []bot.ReminderRecord, msgs []disco
 	var t reminderTally
 	for _, r := range plan {
 		rec := decided[r.Key]
-		st, own, n := rec.Status, byNonce[r.Nonce()], byNonce[rec.Nonce]
+		// Discord gets a long nonce (a bundle's) as a hash of it.
+		st, own, n := rec.Status, byNonce[discord.WireNonce(r.Nonce())], byNonce[discord.WireNonce(rec.Nonce)]
 		switch {
 		case st == bot.StatusSkipped && own == 0:
 			t.skipped++
@@ -119,7 +121,7 @@ func remindersUndecided(plan []bot.Reminder, recs []bot.ReminderRecord, msgs []d
 		switch rec := byKey[r.Key]; rec.Status {
 		case bot.StatusSkipped, bot.StatusSuperseded:
 		case bot.StatusSent, bot.StatusLate:
-			if !posted[rec.Nonce] {
+			if !posted[discord.WireNonce(rec.Nonce)] {
 				n++
 			}
 		default:

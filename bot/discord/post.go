@@ -152,6 +152,10 @@ func (t *Transport) roomChannel(ctx context.Context, logical, name string) (id, 
 	return ch.ID, "#" + ch.Name, nil
 }
 
+// WireNonce is the nonce Discord is sent for a Message.Nonce (see nonce): what
+// a test looks for on the fake, where the database records the Message's.
+func WireNonce(s string) string { return nonce(s) }
+
 // nonce fits a Message.Nonce into Discord's 25 characters: a longer one is replaced
 // by a hash of it, so it stays stable across retries and restarts.
 func nonce(s string) string {
