@@ -196,7 +196,10 @@ func BenchmarkStartToReady(b *testing.B) {
 func BenchmarkMemory(b *testing.B) {
 	const questions, posters = 10000, 480
 	for range b.N {
-		fake := discordtest.New(b, discordtest.WithServerMembersIntent())
+		// Memory, not pacing: at Discord's 5 messages per 5 s in one channel,
+		// 10,000 cards would take 2.8 hours (cardBucket says more; the global
+		// limit and every other bucket stay on).
+		fake := discordtest.New(b, discordtest.WithServerMembersIntent(), cardBucket())
 		fake.AddRole("Moderators", 0)
 		users := members(fake, "attendee", 100)
 		args := writeBenchProgram(b, b.TempDir(), time.Now(), "0s", "", posters)
