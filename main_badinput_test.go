@@ -75,12 +75,13 @@ func TestBadInputOnDiscord(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	// Poster channels (and their cards) and the session's reminder.
+	// Poster channels and their cards (a card is posted after the bot has
+	// recorded its channel), and the session's reminder.
 	chanOf := func(id string) (discordgo.Channel, bool) { return posterChannel(fake, id) }
 	if err := fake.WaitFor(ctx, func(s *discordtest.Server) bool {
 		p1, ok1 := chanOf("p1")
-		_, ok2 := chanOf("p2")
-		return ok1 && ok2 && len(s.Messages(p1.ID)) > 0 && len(announcements(s)) > 0
+		p2, ok2 := chanOf("p2")
+		return ok1 && ok2 && len(s.Messages(p1.ID)) > 0 && len(s.Messages(p2.ID)) > 0 && len(announcements(s)) > 0
 	}); err != nil {
 		t.Fatalf("poster channels and the reminder: %v", err)
 	}

@@ -18,6 +18,7 @@ type memGuild struct {
 	channels []GuildChannel
 	posts    []Message
 	next     int
+	onCreate func(ChannelSpec) // called before a channel is created, outside the lock
 }
 
 func (g *memGuild) id() string { g.next++; return fmt.Sprint(1000 + g.next) }
@@ -38,6 +39,9 @@ func (g *memGuild) GuildMembers(context.Context) ([]User, error) {
 	return []User{{ID: "u-alice", Name: "alice"}}, nil
 }
 func (g *memGuild) CreateChannel(_ context.Context, c ChannelSpec) (GuildChannel, error) {
+	if g.onCreate != nil {
+		g.onCreate(c)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	ch := GuildChannel{ID: g.id(), Name: c.Name, Topic: c.Topic, ParentID: c.ParentID, Category: c.Category, Overwrites: c.Overwrites}
@@ -186,6 +190,38 @@ func TestPresenterCommands(t *testing.T) {
 		if c.ID == chans["p1"] && c.Topic != "Come by at 10" {
 			t.Errorf("p1's topic = %q", c.Topic)
 		}
+	}
+}
+
+// A presenter whose channel exists can use it while the sync still creates
+// the others: 480 channels at Discord's pace take minutes. (CI saw "this is
+// not a poster channel" in a channel the sync had just made.)
+func TestPresenterCommandsDuringTheFirstSync(t *testing.T) {
+	posters := testPosters(3, 0)
+	posters[0].Presenters = []string{"alice"}
+	prog := &Program{Schedule: testPosterSchedule(), Posters: posters}
+	g := &memGuild{}
+	st := &memPosters{memStore: newMemStore(), recs: map[string]PosterRecord{}}
+	clock := bottest.NewClock(time.Date(2021, 12, 14, 15, 0, 0, 0, time.UTC))
+	b, err := New(Config{Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var replies []string
+	g.onCreate = func(c ChannelSpec) {
+		if !strings.HasPrefix(c.Name, "p3_") {
+			return
+		}
+		p1 := st.recs["p1"].ChannelID
+		r := b.Handle(context.Background(), Command{Name: "poster topic", User: User{ID: "u-alice", Name: "alice"},
+			Channel: p1, Options: map[string]string{"text": "Come by"}})
+		replies = append(replies, r.Content)
+	}
+	if _, err := b.SyncPosters(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) != 1 || !strings.HasPrefix(replies[0], "Done") {
+		t.Errorf("/poster topic in p1's channel while p3's is created: %q, want Done", replies)
 	}
 }
 

@@ -661,6 +661,10 @@ func (b *Bot) SyncPosters(ctx context.Context) (PosterReport, error) {
 		b.log.Error("poster sync refused", "reason", plan.Refused)
 		return rep, fmt.Errorf("poster sync: %s", plan.Refused)
 	}
+	// Channels found again serve their presenters' commands at once; each new
+	// one does as soon as it is recorded, not when the whole sync is over
+	// (480 channels at Discord's pace take minutes).
+	b.setPlaces(d, matched)
 	b.applyPosterPlan(ctx, pg, prog, d, plan, guild, recs, matched, &rep)
 	b.setPlaces(d, matched)
 	b.log.Info("poster sync", "created", len(rep.Created), "categories", rep.Categories, "edited", len(rep.Edited),
@@ -811,6 +815,7 @@ func (b *Bot) applyPosterPlan(ctx context.Context, pg PosterGuild, prog *Program
 		if err := b.ps.PutPosterRecord(ctx, rec); err != nil {
 			fail("record #"+w.Name, err)
 		}
+		b.addPlace(w, rec.ChannelID)
 		rec = b.postCard(ctx, pg, w, rec, rep, fail)
 		matched[w.Poster.ID] = rec
 	}
@@ -903,6 +908,19 @@ func (b *Bot) setPlaces(d PosterDesired, recs map[string]PosterRecord) {
 	b.posters.places = places
 	b.posters.mu.Unlock()
 	b.changed() // the dashboard shows how many posters are placed
+}
+
+// addPlace makes one new poster channel known to commands and reminders.
+// The map is replaced, not changed: withPlaces hands it out.
+func (b *Bot) addPlace(w PosterWant, channelID string) {
+	b.posters.mu.Lock()
+	places := maps.Clone(b.posters.places)
+	if places == nil {
+		places = map[string]PosterPlace{}
+	}
+	places[w.Poster.ID] = PosterPlace{ChannelID: channelID, PresenterIDs: slices.Clone(w.Presenters)}
+	b.posters.places = places
+	b.posters.mu.Unlock()
 }
 
 // withPlaces is prog with Places filled from the last sync.
