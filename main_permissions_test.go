@@ -200,8 +200,8 @@ func TestPermissionsMatchUse(t *testing.T) {
 	defer cancel()
 	if err := fake.WaitFor(ctx, func(s *discordtest.Server) bool {
 		p1, ok := posterChannel(s, "p1")
-		_, ok2 := posterChannel(s, "p2")
-		return ok && ok2 && len(s.Messages(p1.ID)) > 0 && len(announcements(s)) > 0 && len(s.Events()) > 0 &&
+		p2, ok2 := posterChannel(s, "p2")
+		return ok && ok2 && len(s.Messages(p1.ID)) > 0 && len(s.Messages(p2.ID)) > 0 && len(announcements(s)) > 0 && len(s.Events()) > 0 &&
 			slices.ContainsFunc(s.Commands(), func(c discordgo.ApplicationCommand) bool { return c.Name == "questions" })
 	}); err != nil {
 		t.Fatalf("the bot did not set up (poster channels, reminder, events, commands): %v", err)
