@@ -161,6 +161,9 @@ func (b *Bot) Run(ctx context.Context, opt RunOptions) error {
 	b.upSince = b.clock.Now()
 	b.mu.Unlock()
 	if err := b.recover(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while settling: the error is the cancellation itself
+		}
 		return err
 	}
 	if b.qs != nil {

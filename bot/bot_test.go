@@ -249,3 +249,26 @@ func TestRemindersDueTogether(t *testing.T) {
 		})
 	}
 }
+
+// cancelledStore answers like a database driver whose context has ended.
+type cancelledStore struct{ *memStore }
+
+func (s cancelledStore) Reminders(ctx context.Context) ([]ReminderRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.memStore.Reminders(ctx)
+}
+
+// TestRunStoppedWhileSettling: a stop that arrives while Run still settles
+// the reminders of the last run is a clean stop, not a failure (CI saw a bot
+// stopped a second after "ready" exit 1 with "read reminders: context
+// canceled").
+func TestRunStoppedWhileSettling(t *testing.T) {
+	b := newTestBot(t, bottest.NewClock(at(9, 3)), cancelledStore{newMemStore()}, &recorder{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := b.Run(ctx, RunOptions{}); err != nil {
+		t.Errorf("Run stopped before it began: %v, want nil", err)
+	}
+}
