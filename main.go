@@ -301,6 +301,11 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
+	if rehearsal {
+		// The day begins at --clock when the bot is ready, however long the
+		// start takes (released below, as Run begins).
+		clock.Hold()
+	}
 
 	if !rehearsal {
 		if postgres.IsURL(dbURL) { // one of a pair: act only while leader (pair.go)
@@ -353,6 +358,7 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 
 	served := make(chan error, 1)
 	go func() { served <- con.Serve(ctx, stdin, prog.Schedule.Workshop.Date, b.Handle) }()
+	clock.Release()
 	if err := b.Run(ctx, bot.RunOptions{StopWhenDone: true}); err != nil {
 		return err
 	}

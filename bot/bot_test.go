@@ -178,6 +178,22 @@ func TestScaledClock(t *testing.T) {
 	if got := c.RealDuration(time.Hour); got != 30*time.Second {
 		t.Errorf("RealDuration(1h) = %v, want 30s", got)
 	}
+	// Held while the bot starts: the start-up's real time is not virtual time.
+	c.Hold()
+	mu.Lock()
+	real = real.Add(10 * time.Second)
+	mu.Unlock()
+	if got, want := c.Now(), at(7, 40); !got.Equal(want) {
+		t.Errorf("held for 10 s: %v, want %v", got, want)
+	}
+	c.Release()
+	c.Release() // a second release changes nothing
+	mu.Lock()
+	real = real.Add(time.Second)
+	mu.Unlock()
+	if got, want := c.Now(), at(7, 42); !got.Equal(want) {
+		t.Errorf("released, then 1 s at 120x: %v, want %v", got, want)
+	}
 }
 
 // TestRemindersDueTogether: of one session's reminders due at once (the bot

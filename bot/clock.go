@@ -24,6 +24,7 @@ type ScaledClock struct {
 	mu        sync.Mutex
 	origin    time.Time // virtual instant at realStart
 	realStart time.Time
+	held      bool // stopped at origin until Release
 }
 
 // NewScaledClock returns a clock that reads start at the moment of the call and
@@ -44,8 +45,34 @@ func NewScaledClock(real func() time.Time, start time.Time, speed float64) *Scal
 func (c *ScaledClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.nowLocked()
+}
+
+func (c *ScaledClock) nowLocked() time.Time {
+	if c.held {
+		return c.origin
+	}
 	elapsed := c.real().Sub(c.realStart)
 	return c.origin.Add(time.Duration(float64(elapsed) * c.speed))
+}
+
+// Hold stops the clock at its current instant until Release. A rehearsal
+// holds it while the bot starts, so that the day begins at --clock however
+// long the start takes: at 15,000x, 20 ms of start-up would be 5 virtual
+// minutes, a whole catch-up window.
+func (c *ScaledClock) Hold() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.origin, c.held = c.nowLocked(), true
+}
+
+// Release lets a held clock run again from the instant it was held at.
+func (c *ScaledClock) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.held {
+		c.realStart, c.held = c.real(), false
+	}
 }
 
 // Speed is how many virtual seconds pass per real second.
