@@ -37,14 +37,6 @@ type ScheduledEvent struct {
 	Status      EventStatus
 }
 
-// Discord's limits on scheduled events.
-const (
-	MaxEventName        = 100
-	MaxEventDescription = 1000
-	MaxEventLocation    = 100
-	MaxEvents           = 100 // scheduled or active events in one guild
-)
-
 // EventSync is implemented by transports that can mirror the program as the
 // guild's scheduled events (Discord; the console prints what it would do).
 type EventSync interface {

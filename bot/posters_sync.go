@@ -11,19 +11,6 @@ import (
 	"time"
 )
 
-// Permission bits a poster sync grants or denies (Discord's numbering).
-const (
-	PermViewChannel        int64 = 1 << 10
-	PermSendMessages       int64 = 1 << 11
-	PermManageMessages     int64 = 1 << 13 // delete others' messages (no longer pins: see PermPinMessages)
-	PermEmbedLinks         int64 = 1 << 14
-	PermAttachFiles        int64 = 1 << 15
-	PermReadMessageHistory int64 = 1 << 16
-	// PermPinMessages pins and unpins; since Discord's pin permission split
-	// MANAGE_MESSAGES no longer does (discord-api-docs PRs #7766, #7770).
-	PermPinMessages int64 = 1 << 51
-)
-
 // Rights on poster channels. A presenter may run the conversation in their own
 // channel (pin, delete messages, share files) but holds nothing that could
 // rename or delete it (MANAGE_CHANNELS) or change its rights (MANAGE_ROLES).

@@ -130,7 +130,7 @@ func New(cfg Config) (*Transport, error) {
 		log:         log.With("transport", "discord", "guild", guildID),
 		commands:    commands,
 		maxAttempts: cfg.MaxAttempts,
-		pacer:       rate.NewLimiter(paceRate, paceBurst),
+		pacer:       rate.NewLimiter(bot.PaceRate, bot.PaceBurst),
 		guildReady:  make(chan struct{}),
 		decided:     make(chan struct{}),
 		channels:    map[string]*discordgo.Channel{},
