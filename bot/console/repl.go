@@ -324,7 +324,7 @@ func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 	}
 	who := cmd.User.Name
 	if r.Update != nil {
-		text := c.render(r.Update.Content, c.loc, now)
+		text := c.content(r.Update.Content, now)
 		c.Printf("[%s] %s by %s: the message is now\n%s%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), what, who, indent(text), buttons(r.Update.Buttons))
 		return
 	}
@@ -335,7 +335,7 @@ func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 			vis = " (only you see this)"
 		}
 	}
-	text := c.render(r.Content, c.loc, now)
+	text := c.content(r.Content, now)
 	for _, f := range r.Files {
 		// A small file (a short CSV export) is shown; a large one (the calendar)
 		// would bury the rehearsal, so only its line is.
