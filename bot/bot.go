@@ -18,8 +18,13 @@ type Deduplicator interface {
 	Deduplicates() bool
 }
 
-// Config is what a Bot is made of. Every field but Logger is required.
+// Config is what a Bot is made of. Program, Clock, Store and Transport are
+// required.
 type Config struct {
+	// Features are the bot's features, in the order /help lists their
+	// commands. A command or button prefix that two features register is an
+	// error, as is a feature whose Init finds what it needs missing.
+	Features  []Feature
 	Program   *Program
 	Clock     Clock
 	Store     Store
@@ -76,6 +81,9 @@ type Bot struct {
 	green greenRoom // the green room between steps (greenroom_run.go)
 
 	remind remindState // /remindme's roles (remindme_roles.go)
+
+	features []Feature // Config.Features
+	router   router    // their commands and buttons (feature.go)
 }
 
 // New returns a Bot ready to Run.
@@ -87,14 +95,20 @@ func New(cfg Config) (*Bot, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Bot{
-		clock: cfg.Clock,
-		store: cfg.Store,
-		out:   cfg.Transport,
-		log:   log,
-		prog:  cfg.Program,
-		wake:  make(chan struct{}, 1),
-		qs:    cfg.Questions,
+	rt, err := newRouter(cfg.Features)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bot{
+		features: cfg.Features,
+		router:   rt,
+		clock:    cfg.Clock,
+		store:    cfg.Store,
+		out:      cfg.Transport,
+		log:      log,
+		prog:     cfg.Program,
+		wake:     make(chan struct{}, 1),
+		qs:       cfg.Questions,
 
 		cardWake: make(chan struct{}, 1),
 
@@ -107,7 +121,16 @@ func New(cfg Config) (*Bot, error) {
 		dirty:     map[int64]bool{},
 
 		green: newGreenRoom(),
-	}, nil
+	}
+	for _, f := range cfg.Features {
+		if f.Init == nil {
+			continue
+		}
+		if err := f.Init(b); err != nil {
+			return nil, fmt.Errorf("new bot: feature %s: %w", f.Name, err)
+		}
+	}
+	return b, nil
 }
 
 // Program is the program in force.
@@ -163,19 +186,7 @@ func (b *Bot) Run(ctx context.Context, opt RunOptions) error {
 	if err := b.recover(ctx); err != nil {
 		return err
 	}
-	if b.qs != nil {
-		cardCtx, stopCards := context.WithCancel(ctx)
-		cardsDone := make(chan struct{})
-		go func() {
-			defer close(cardsDone)
-			b.cardLoop(cardCtx)
-		}()
-		defer func() { stopCards(); <-cardsDone }()
-	}
-	if stopEvents := b.startEvents(ctx); stopEvents != nil {
-		defer stopEvents()
-	}
-	defer b.startPosters(ctx)()
+	defer b.runFeatures(ctx)()
 	defer b.startActivity(ctx)()
 	for {
 		next, err := b.Step(ctx)
@@ -229,22 +240,38 @@ func (b *Bot) Step(ctx context.Context) (time.Time, error) {
 	if err := b.postDue(ctx, prog, d, now); err != nil {
 		return time.Time{}, err
 	}
-	dmNext, dmSent, err := b.stepRemindme(ctx, prog, up)
-	if err != nil {
-		return time.Time{}, err
-	}
-	greenNext, greenSent, err := b.stepGreen(ctx, prog, up)
-	if err != nil {
-		return time.Time{}, err
+	next, sent := d.Next, len(d.Post)+len(d.Late) > 0
+	for _, f := range b.features {
+		if f.Step == nil {
+			continue
+		}
+		fNext, fSent, err := f.Step(b, ctx, prog, up)
+		if err != nil {
+			return time.Time{}, err
+		}
+		next, sent = earliest(next, fNext), sent || fSent
 	}
 	b.mu.Lock()
 	b.done = d.Next.IsZero() && b.prog == prog
 	b.mu.Unlock()
-	if len(d.Post)+len(d.Late) > 0 || dmSent || greenSent {
+	if sent {
 		// Posting took time: look again at once rather than trusting d.Next.
 		return b.clock.Now(), nil
 	}
-	return earliest(earliest(d.Next, dmNext), greenNext), nil
+	return next, nil
+}
+
+// runFeatures starts the features' own loops; stop cancels them and waits
+// for each to return.
+func (b *Bot) runFeatures(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, f := range b.features {
+		if f.Run != nil {
+			wg.Go(func() { f.Run(b, ctx) })
+		}
+	}
+	return func() { cancel(); wg.Wait() }
 }
 
 func (b *Bot) records(ctx context.Context) (map[ReminderKey]ReminderRecord, error) {

@@ -344,34 +344,34 @@ func (b *Bot) SyncEvents(ctx context.Context) error {
 // eventRetry is how long (on the bot's clock) a failed sync waits to try again.
 const eventRetry = 2 * time.Minute
 
-// startEvents runs SyncEvents at start and after each new program, until the
-// returned stop is called; nil when the transport has no scheduled events.
-func (b *Bot) startEvents(ctx context.Context) (stop func()) {
+// EventsFeature mirrors the program in the guild's scheduled events, when
+// the transport can (EventSync) and Config.NoEvents is not set.
+func EventsFeature() Feature {
+	return Feature{Name: "events", Run: (*Bot).runEvents}
+}
+
+// runEvents runs SyncEvents at start and after each new program, until ctx
+// ends; at once when the transport has no scheduled events.
+func (b *Bot) runEvents(ctx context.Context) {
 	if _, ok := b.out.(EventSync); !ok || b.noEvents {
-		return nil
+		return
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { // owned by ctx: stop cancels it and waits
-		defer close(done)
-		for {
-			var retry <-chan time.Time
-			if err := b.SyncEvents(ctx); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				b.log.Warn("scheduled events not in sync; trying again later", "err", err, "retry_in", eventRetry)
-				retry = b.clock.After(eventRetry)
-			}
-			select {
-			case <-ctx.Done():
+	for {
+		var retry <-chan time.Time
+		if err := b.SyncEvents(ctx); err != nil {
+			if ctx.Err() != nil {
 				return
-			case <-b.eventWake:
-			case <-retry:
 			}
+			b.log.Warn("scheduled events not in sync; trying again later", "err", err, "retry_in", eventRetry)
+			retry = b.clock.After(eventRetry)
 		}
-	}()
-	return func() { cancel(); <-done }
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.eventWake:
+		case <-retry:
+		}
+	}
 }
 
 // KindSet is a set of session kinds. It is a value (comparable), so that

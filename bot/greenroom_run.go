@@ -53,12 +53,15 @@ var greenRoomSpecs = []CommandSpec{
 	}},
 }
 
-// greenRoomFeature is the green room's commands and buttons, listed in
-// commands.go's features.
-func greenRoomFeature() feature {
-	return feature{
-		commands: map[string]handler{"checkin": (*Bot).checkInCommand},
-		presses:  map[string]handler{"checkin": (*Bot).checkInPress},
+// GreenRoomFeature is /checkin, the I'm here button, and the green room's
+// pings and refreshes that it does with the reminders.
+func GreenRoomFeature() Feature {
+	return Feature{
+		Name:     "greenroom",
+		Specs:    greenRoomSpecs,
+		Commands: map[string]Handler{"checkin": (*Bot).checkInCommand},
+		Presses:  map[string]Handler{"checkin": (*Bot).checkInPress},
+		Step:     (*Bot).stepGreen,
 	}
 }
 

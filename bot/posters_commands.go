@@ -40,14 +40,25 @@ var posterSpecs = []CommandSpec{
 	}},
 }
 
-func init() {
-	handlers["posters"] = (*Bot).findPosters
-	for _, name := range []string{"topic", "link", "here"} {
-		handlers["poster "+name] = (*Bot).presenterCommand
+// PostersFeature is /posters, /poster and /workshop sync|archive, and the
+// loop that keeps the poster channels in step with posters.csv (when the
+// transport can hold them and Config.Posters is set).
+func PostersFeature() Feature {
+	f := Feature{
+		Name:  "posters",
+		Specs: posterSpecs,
+		Commands: map[string]Handler{
+			"posters":          (*Bot).findPosters,
+			"poster claim":     (*Bot).claimPoster,
+			"workshop sync":    (*Bot).workshopSync,
+			"workshop archive": (*Bot).workshopArchive,
+		},
+		Run: (*Bot).runPosters,
 	}
-	handlers["poster claim"] = (*Bot).claimPoster
-	handlers["workshop sync"] = (*Bot).workshopSync
-	handlers["workshop archive"] = (*Bot).workshopArchive
+	for _, name := range []string{"topic", "link", "here"} {
+		f.Commands["poster "+name] = (*Bot).presenterCommand
+	}
+	return f
 }
 
 // postersOn reports whether this bot runs poster channels.

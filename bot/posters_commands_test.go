@@ -117,7 +117,7 @@ func posterTestBot(t *testing.T) (*Bot, *memGuild, *bottest.Clock, map[string]st
 	g := &memGuild{}
 	st := &memPosters{memStore: newMemStore(), recs: map[string]PosterRecord{}}
 	clock := bottest.NewClock(time.Date(2021, 12, 14, 15, 0, 0, 0, time.UTC))
-	b, err := New(Config{Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
+	b, err := New(Config{Features: allFeatures(), Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestPresenterCommandsDuringTheFirstSync(t *testing.T) {
 	g := &memGuild{}
 	st := &memPosters{memStore: newMemStore(), recs: map[string]PosterRecord{}}
 	clock := bottest.NewClock(time.Date(2021, 12, 14, 15, 0, 0, 0, time.UTC))
-	b, err := New(Config{Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
+	b, err := New(Config{Features: allFeatures(), Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,8 +406,10 @@ func TestTopicAndNameShareDiscordsBudget(t *testing.T) {
 	}
 	// The poster loop applies it by itself once the budget frees: nothing
 	// else asks for a sync.
-	stop := b.startPosters(ctx)
-	defer stop()
+	loopCtx, stop := context.WithCancel(ctx)
+	loopDone := make(chan struct{})
+	go func() { defer close(loopDone); b.runPosters(loopCtx) }()
+	defer func() { stop(); <-loopDone }()
 	clock.Set(at)
 	deadline := time.Now().Add(10 * time.Second)
 	for shown() != "Three" {

@@ -995,20 +995,14 @@ func (b *Bot) learnPresenter(prog *Program, u User) bool {
 	return true
 }
 
-// startPosters starts the poster loop, with a first sync, when the transport
-// can hold poster channels; stop ends it and waits.
-func (b *Bot) startPosters(ctx context.Context) (stop func()) {
+// runPosters runs the poster loop, with a first sync, when the transport can
+// hold poster channels, until ctx ends.
+func (b *Bot) runPosters(ctx context.Context) {
 	if _, ok := b.out.(PosterGuild); !ok || b.ps == nil {
-		return func() {}
+		return
 	}
 	b.RequestPosterSync(false)
-	lctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		b.posterLoop(lctx)
-	}()
-	return func() { cancel(); <-done }
+	b.posterLoop(ctx)
 }
 
 // posterLoop runs requested syncs and posts queued announcements, outside the

@@ -69,12 +69,24 @@ var questionSpecs = []CommandSpec{
 	}},
 }
 
-func init() {
-	pressHandlers["q"] = (*Bot).press
-	handlers["ask"] = (*Bot).ask
-	for _, name := range []string{"next", "list", "answered", "dismiss", "reopen", "export"} {
-		handlers["questions "+name] = (*Bot).questionsCommand
+// QuestionsFeature is /ask and /questions, the buttons under question cards,
+// and the loop that posts and redraws the cards (when Config.Questions is set).
+func QuestionsFeature() Feature {
+	f := Feature{
+		Name:     "questions",
+		Specs:    questionSpecs,
+		Commands: map[string]Handler{"ask": (*Bot).ask},
+		Presses:  map[string]Handler{"q": (*Bot).press},
+		Run: func(b *Bot, ctx context.Context) {
+			if b.qs != nil {
+				b.cardLoop(ctx)
+			}
+		},
 	}
+	for _, name := range []string{"next", "list", "answered", "dismiss", "reopen", "export"} {
+		f.Commands["questions "+name] = (*Bot).questionsCommand
+	}
+	return f
 }
 
 // ask handles /ask: validate, store, and only then say "received". The card is

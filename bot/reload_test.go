@@ -42,7 +42,7 @@ func newReloadFixture(t *testing.T) *reloadFixture {
 		t.Fatal(err)
 	}
 	f.tr = &recorder{}
-	f.bot, err = New(Config{Program: prog, Clock: bottest.NewClock(time.Date(2021, 12, 14, 6, 0, 0, 0, et)),
+	f.bot, err = New(Config{Features: allFeatures(), Program: prog, Clock: bottest.NewClock(time.Date(2021, 12, 14, 6, 0, 0, 0, et)),
 		Store: &announceStore{memStore: newMemStore()}, Transport: f.tr})
 	if err != nil {
 		t.Fatal(err)

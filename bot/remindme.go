@@ -282,8 +282,15 @@ var remindmeSpecs = []CommandSpec{
 	}},
 }
 
-func init() {
-	handlers["remindme"] = handleRemindMe
+// RemindMeFeature is /remindme, and the reminder roles' pings and direct
+// messages it sends with the reminders.
+func RemindMeFeature() Feature {
+	return Feature{
+		Name:     "remindme",
+		Specs:    remindmeSpecs,
+		Commands: map[string]Handler{"remindme": handleRemindMe},
+		Step:     (*Bot).stepRemindme,
+	}
 }
 
 // handleRemindMe toggles a subscription: the same command again stops it; with a

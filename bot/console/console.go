@@ -32,6 +32,7 @@ type Console struct {
 
 	guild    consoleGuild       // poster channels, in memory (posters.go)
 	activity func(bot.Activity) // told of played messages, joins and leaves (repl.go)
+	commands []bot.CommandSpec  // the bot's commands, which Serve parses (repl.go)
 }
 
 var (
