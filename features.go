@@ -7,6 +7,7 @@ import "workshopbot/bot"
 // this list.
 func features() []bot.Feature {
 	return []bot.Feature{
+		bot.NoticesFeature(),
 		bot.ScheduleFeature(),
 		bot.RemindMeFeature(),
 		bot.GreenRoomFeature(),

@@ -82,6 +82,14 @@ type Bot struct {
 
 	remind remindState // /remindme's roles (remindme_roles.go)
 
+	// The store's abilities that the features registered need, taken by
+	// their Init: nil when the feature is not registered.
+	announcedStore AnnouncedStore // NoticesFeature
+	dmStore        DMStore        // RemindMeFeature
+	roleStore      RoleStore      // RemindMeFeature
+	greenStore     GreenStore     // GreenRoomFeature
+	eventStore     EventStore     // EventsFeature
+
 	features []Feature // Config.Features
 	router   router    // their commands and buttons (feature.go)
 }

@@ -289,8 +289,8 @@ func (b *Bot) SyncEvents(ctx context.Context) error {
 		return fmt.Errorf("sync scheduled events: list: %w", err)
 	}
 	known := map[string]string{}
-	st, hasStore := b.store.(EventStore)
-	if hasStore {
+	st := b.eventStore // nil without EventsFeature: nothing remembered
+	if st != nil {
 		if known, err = st.EventIDs(ctx); err != nil {
 			return fmt.Errorf("sync scheduled events: %w", err)
 		}
@@ -301,7 +301,7 @@ func (b *Bot) SyncEvents(ctx context.Context) error {
 	}
 	var errs []error
 	remember := func(sid, eid string) {
-		if !hasStore {
+		if st == nil {
 			return
 		}
 		if err := st.PutEventID(ctx, sid, eid); err != nil {
@@ -346,8 +346,12 @@ const eventRetry = 2 * time.Minute
 
 // EventsFeature mirrors the program in the guild's scheduled events, when
 // the transport can (EventSync) and Config.NoEvents is not set.
+// It needs an EventStore, which knows the events the bot made.
 func EventsFeature() Feature {
-	return Feature{Name: "events", Run: (*Bot).runEvents}
+	return Feature{Name: "events", Run: (*Bot).runEvents, Init: func(b *Bot) (err error) {
+		b.eventStore, err = storeAs[EventStore](b, "remember the scheduled events it made (bot.EventStore)")
+		return err
+	}}
 }
 
 // runEvents runs SyncEvents at start and after each new program, until ctx

@@ -36,6 +36,16 @@ type Feature struct {
 	Run func(b *Bot, ctx context.Context)
 }
 
+// storeAs is the bot's store as the ability T a feature needs, or an error
+// that names it: a feature is never silently off for want of one.
+func storeAs[T any](b *Bot, ability string) (T, error) {
+	st, ok := b.store.(T)
+	if !ok {
+		return st, fmt.Errorf("the store (%T) cannot %s", b.store, ability)
+	}
+	return st, nil
+}
+
 // Route is what a Wrapper knows of the handler it wraps.
 type Route struct {
 	Feature string

@@ -16,8 +16,8 @@ func testBotWith(t *testing.T, fs []Feature) (*Bot, error) {
 }
 
 // TestFeatureRegistration: a command or button prefix that two features
-// register, a command without its handler and a handler without its spec
-// stop New.
+// register, a command without its handler, a handler without its spec and a
+// store without an ability a feature needs stop New.
 func TestFeatureRegistration(t *testing.T) {
 	noop := func(*Bot, context.Context, *Program, Command, time.Time) Reply { return Reply{} }
 	dup := Feature{Name: "again", Specs: []CommandSpec{{Name: "next"}}, Commands: map[string]Handler{"next": noop}}
@@ -27,9 +27,13 @@ func TestFeatureRegistration(t *testing.T) {
 		fs   []Feature
 		want string // in the error; "" for none
 	}{
-		{"all", allFeatures(), ""},
-		{"duplicate command", append(allFeatures(), dup), `command "next" is registered twice`},
-		{"duplicate button", append(allFeatures(), press), `button prefix "q" is registered twice`},
+		{"all the memory store serves", featuresFor(newMemStore()), ""},
+		{"duplicate command", append(featuresFor(newMemStore()), dup), `command "next" is registered twice`},
+		{"duplicate button", append(featuresFor(newMemStore()), press), `button prefix "q" is registered twice`},
+		{"store without AnnouncedStore", []Feature{NoticesFeature()}, "feature notices: the store (*bot.memStore) cannot remember the announced program (bot.AnnouncedStore)"},
+		{"store without DMStore", []Feature{RemindMeFeature()}, "(bot.DMStore)"},
+		{"store without GreenStore", []Feature{GreenRoomFeature()}, "(bot.GreenStore)"},
+		{"store without EventStore", []Feature{EventsFeature()}, "(bot.EventStore)"},
 		{"spec without handler", []Feature{{Name: "x", Specs: []CommandSpec{{Name: "x"}}}}, `command "x" has no handler`},
 		{"handler without spec", []Feature{{Name: "x", Commands: map[string]Handler{"x": noop}}}, `handler for "x" has no command spec`},
 	} {

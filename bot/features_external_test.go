@@ -5,6 +5,7 @@ import "workshopbot/bot"
 // allFeatures are the features main registers, in its order.
 func allFeatures() []bot.Feature {
 	return []bot.Feature{
+		bot.NoticesFeature(),
 		bot.ScheduleFeature(),
 		bot.RemindMeFeature(),
 		bot.GreenRoomFeature(),

@@ -117,7 +117,7 @@ func posterTestBot(t *testing.T) (*Bot, *memGuild, *bottest.Clock, map[string]st
 	g := &memGuild{}
 	st := &memPosters{memStore: newMemStore(), recs: map[string]PosterRecord{}}
 	clock := bottest.NewClock(time.Date(2021, 12, 14, 15, 0, 0, 0, time.UTC))
-	b, err := New(Config{Features: allFeatures(), Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
+	b, err := New(Config{Features: featuresFor(st), Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestPresenterCommandsDuringTheFirstSync(t *testing.T) {
 	g := &memGuild{}
 	st := &memPosters{memStore: newMemStore(), recs: map[string]PosterRecord{}}
 	clock := bottest.NewClock(time.Date(2021, 12, 14, 15, 0, 0, 0, time.UTC))
-	b, err := New(Config{Features: allFeatures(), Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
+	b, err := New(Config{Features: featuresFor(st), Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -149,8 +149,8 @@ func earliest(a, b time.Time) time.Time {
 // stepRemindme runs /remindme's due work: the reminder roles' pings, then the
 // direct messages. It returns when the next falls due and whether it sent any.
 func (b *Bot) stepRemindme(ctx context.Context, prog *Program, upSince time.Time) (time.Time, bool, error) {
-	st, ok := b.store.(DMStore)
-	if !ok {
+	st := b.dmStore
+	if st == nil {
 		return time.Time{}, false, nil
 	}
 	subs, err := st.Subscriptions(ctx)
@@ -290,6 +290,13 @@ func RemindMeFeature() Feature {
 		Specs:    remindmeSpecs,
 		Commands: map[string]Handler{"remindme": handleRemindMe},
 		Step:     (*Bot).stepRemindme,
+		Init: func(b *Bot) (err error) {
+			if b.dmStore, err = storeAs[DMStore](b, "keep /remindme's subscriptions (bot.DMStore)"); err != nil {
+				return err
+			}
+			b.roleStore, err = storeAs[RoleStore](b, "keep /remindme's reminder roles (bot.RoleStore)")
+			return err
+		},
 	}
 }
 
@@ -312,8 +319,8 @@ func handleRemindMe(b *Bot, ctx context.Context, prog *Program, c Command, now t
 		before, given = time.Duration(n)*time.Minute, true
 	}
 	dmOpt, dmGiven := c.Options["dm"] == "true", strings.TrimSpace(c.Options["dm"]) != ""
-	st, ok := b.store.(DMStore)
-	if _, ok2 := b.out.(DirectMessenger); !ok || !ok2 {
+	st := b.dmStore
+	if _, ok := b.out.(DirectMessenger); st == nil || !ok {
 		return ephemeral("Reminders are not available on this bot.")
 	}
 	rm, rs, roles := b.roleMode()

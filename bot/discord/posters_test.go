@@ -155,7 +155,7 @@ func (pb *posterBot) Run(ctx context.Context, o bot.RunOptions) error {
 func (pb *posterBot) restart(t testing.TB, prog *bot.Program) {
 	t.Helper()
 	st := newPosterStore()
-	b, err := bot.New(bot.Config{Features: allFeatures(), Program: prog, Clock: bot.NewScaledClock(time.Now, time.Now(), 1), Store: st,
+	b, err := bot.New(bot.Config{Features: featuresFor(st), Program: prog, Clock: bot.NewScaledClock(time.Now, time.Now(), 1), Store: st,
 		Posters: st, Transport: pb.h.tr, Logger: slog.New(slog.NewTextHandler(pb.h.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
