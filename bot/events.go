@@ -169,13 +169,37 @@ const eventLeadTime = time.Minute
 // found by the recorded ids, else by the marker in their description, so they are
 // never duplicated across restarts; a duplicate found anyway is cancelled.
 func PlanEvents(s *Schedule, existing []ScheduledEvent, known map[string]string, now time.Time) (ops []EventOp, notes []string) {
-	byID := map[string]ScheduledEvent{}
-	ours := map[string][]ScheduledEvent{} // session id -> its live events
-	live := 0
+	p := newEventPlan(existing, known, now)
+	wanted := map[string]bool{}
+	for _, sess := range s.Sessions {
+		if !s.Discord.Events.Has(sess.Kind) {
+			continue
+		}
+		wanted[sess.ID] = true
+		p.session(s, sess)
+	}
+	p.unwanted(wanted)
+	return p.ops, p.notes
+}
+
+// eventPlan is PlanEvents under way: the guild's events indexed, and the
+// operations and notes so far.
+type eventPlan struct {
+	known map[string]string // session id -> recorded event id
+	now   time.Time
+	byID  map[string]ScheduledEvent
+	ours  map[string][]ScheduledEvent // session id -> its live events
+	live  int                         // live events in the guild, as the plan leaves them
+	ops   []EventOp
+	notes []string
+}
+
+func newEventPlan(existing []ScheduledEvent, known map[string]string, now time.Time) *eventPlan {
+	p := &eventPlan{known: known, now: now, byID: map[string]ScheduledEvent{}, ours: map[string][]ScheduledEvent{}}
 	for _, e := range existing {
-		byID[e.ID] = e
+		p.byID[e.ID] = e
 		if e.Status.live() {
-			live++
+			p.live++
 		}
 	}
 	for _, e := range existing {
@@ -189,85 +213,88 @@ func PlanEvents(s *Schedule, existing []ScheduledEvent, known map[string]string,
 			}
 		}
 		if ok {
-			ours[sid] = append(ours[sid], e)
+			p.ours[sid] = append(p.ours[sid], e)
 		}
 	}
-	wanted := map[string]bool{}
-	for _, sess := range s.Sessions {
-		if !s.Discord.Events.Has(sess.Kind) {
-			continue
+	return p
+}
+
+// session plans the event of one mirrored session.
+func (p *eventPlan) session(s *Schedule, sess Session) {
+	known, now := p.known, p.now
+	evs := p.ours[sess.ID]
+	// The recorded one first, then the oldest.
+	slices.SortStableFunc(evs, func(a, b ScheduledEvent) int {
+		switch {
+		case a.ID == known[sess.ID]:
+			return -1
+		case b.ID == known[sess.ID]:
+			return 1
 		}
-		wanted[sess.ID] = true
-		evs := ours[sess.ID]
-		// The recorded one first, then the oldest.
-		slices.SortStableFunc(evs, func(a, b ScheduledEvent) int {
-			switch {
-			case a.ID == known[sess.ID]:
-				return -1
-			case b.ID == known[sess.ID]:
-				return 1
-			}
-			return 0
-		})
-		for _, dup := range evs[min(1, len(evs)):] {
-			if dup.Status == EventScheduled {
-				ops = append(ops, EventOp{Kind: EventCancel, SessionID: sess.ID, EventID: dup.ID})
-				live--
-			}
+		return 0
+	})
+	for _, dup := range evs[min(1, len(evs)):] {
+		if dup.Status == EventScheduled {
+			p.ops = append(p.ops, EventOp{Kind: EventCancel, SessionID: sess.ID, EventID: dup.ID})
+			p.live--
 		}
-		want := SessionEvent(s, sess)
-		if len(evs) == 0 {
-			if known[sess.ID] != "" {
-				ops = append(ops, EventOp{Kind: EventForget, SessionID: sess.ID, EventID: known[sess.ID]})
-			}
-			switch {
-			case sess.Start.Before(now.Add(eventLeadTime)):
-				notes = append(notes, fmt.Sprintf("session %s started at %s: no scheduled event created (Discord refuses past start times)", sess.ID, sess.Start.Format(time.RFC3339)))
-			case live >= MaxEvents:
-				notes = append(notes, fmt.Sprintf("session %s: no scheduled event created: the guild has %d already, Discord's maximum", sess.ID, MaxEvents))
-			default:
-				ops = append(ops, EventOp{Kind: EventCreate, SessionID: sess.ID, Event: want})
-				live++
-			}
-			continue
-		}
-		e := evs[0]
-		if known[sess.ID] != e.ID {
-			ops = append(ops, EventOp{Kind: EventAdopt, SessionID: sess.ID, EventID: e.ID})
-		}
-		if sameEvent(e, want) {
-			continue
+	}
+	want := SessionEvent(s, sess)
+	if len(evs) == 0 {
+		if known[sess.ID] != "" {
+			p.ops = append(p.ops, EventOp{Kind: EventForget, SessionID: sess.ID, EventID: known[sess.ID]})
 		}
 		switch {
-		case e.Status != EventScheduled:
-			notes = append(notes, fmt.Sprintf("session %s: its scheduled event is under way; not edited", sess.ID))
-		case want.Start.Before(now.Add(eventLeadTime)):
-			notes = append(notes, fmt.Sprintf("session %s moved to %s, which has passed: its scheduled event is not edited", sess.ID, sess.Start.Format(time.RFC3339)))
+		case sess.Start.Before(now.Add(eventLeadTime)):
+			p.notes = append(p.notes, fmt.Sprintf("session %s started at %s: no scheduled event created (Discord refuses past start times)", sess.ID, sess.Start.Format(time.RFC3339)))
+		case p.live >= MaxEvents:
+			p.notes = append(p.notes, fmt.Sprintf("session %s: no scheduled event created: the guild has %d already, Discord's maximum", sess.ID, MaxEvents))
 		default:
-			ops = append(ops, EventOp{Kind: EventEdit, SessionID: sess.ID, EventID: e.ID, Event: want})
+			p.ops = append(p.ops, EventOp{Kind: EventCreate, SessionID: sess.ID, Event: want})
+			p.live++
 		}
+		return
 	}
+	e := evs[0]
+	if known[sess.ID] != e.ID {
+		p.ops = append(p.ops, EventOp{Kind: EventAdopt, SessionID: sess.ID, EventID: e.ID})
+	}
+	if sameEvent(e, want) {
+		return
+	}
+	switch {
+	case e.Status != EventScheduled:
+		p.notes = append(p.notes, fmt.Sprintf("session %s: its scheduled event is under way; not edited", sess.ID))
+	case want.Start.Before(now.Add(eventLeadTime)):
+		p.notes = append(p.notes, fmt.Sprintf("session %s moved to %s, which has passed: its scheduled event is not edited", sess.ID, sess.Start.Format(time.RFC3339)))
+	default:
+		p.ops = append(p.ops, EventOp{Kind: EventEdit, SessionID: sess.ID, EventID: e.ID, Event: want})
+	}
+}
+
+// unwanted cancels the events of sessions no longer mirrored (unless under
+// way) and forgets the records of events gone.
+func (p *eventPlan) unwanted(wanted map[string]bool) {
 	// What follows comes from maps: sorted, so that a plan is always the same.
-	tail := len(ops)
-	for sid, evs := range ours {
+	tail := len(p.ops)
+	for sid, evs := range p.ours {
 		if wanted[sid] {
 			continue
 		}
 		for _, e := range evs {
 			if e.Status == EventScheduled {
-				ops = append(ops, EventOp{Kind: EventCancel, SessionID: sid, EventID: e.ID})
+				p.ops = append(p.ops, EventOp{Kind: EventCancel, SessionID: sid, EventID: e.ID})
 			} else {
-				notes = append(notes, fmt.Sprintf("session %s is gone from the program but its scheduled event is under way; left as is", sid))
+				p.notes = append(p.notes, fmt.Sprintf("session %s is gone from the program but its scheduled event is under way; left as is", sid))
 			}
 		}
 	}
-	for sid, eid := range known {
-		if e, ok := byID[eid]; !wanted[sid] && (!ok || !e.Status.live()) {
-			ops = append(ops, EventOp{Kind: EventForget, SessionID: sid, EventID: eid})
+	for sid, eid := range p.known {
+		if e, ok := p.byID[eid]; !wanted[sid] && (!ok || !e.Status.live()) {
+			p.ops = append(p.ops, EventOp{Kind: EventForget, SessionID: sid, EventID: eid})
 		}
 	}
-	slices.SortStableFunc(ops[tail:], func(a, b EventOp) int { return strings.Compare(a.SessionID+a.EventID, b.SessionID+b.EventID) })
-	return ops, notes
+	slices.SortStableFunc(p.ops[tail:], func(a, b EventOp) int { return strings.Compare(a.SessionID+a.EventID, b.SessionID+b.EventID) })
 }
 
 func sameEvent(a, b ScheduledEvent) bool {
