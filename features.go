@@ -1,6 +1,9 @@
 package main
 
-import "workshopbot/bot"
+import (
+	"workshopbot/bot"
+	"workshopbot/bot/questions"
+)
 
 // features are the bot's features, in the order /help lists their commands:
 // adding a feature is one line here. Both wirings (console and Discord) take
@@ -11,7 +14,7 @@ func features() []bot.Feature {
 		bot.ScheduleFeature(),
 		bot.RemindMeFeature(),
 		bot.GreenRoomFeature(),
-		bot.QuestionsFeature(),
+		questions.Feature(),
 		bot.PostersFeature(),
 		bot.EventsFeature(),
 		bot.DelayFeature(),

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"workshopbot/bot"
+	"workshopbot/bot/questions"
 )
 
 // The bad-input tables: malformed files and commands, each with the clear
@@ -205,7 +206,7 @@ func TestBadCommands(t *testing.T) {
 	stop := e.run(e.b)
 	defer stop()
 	q := e.mustAsk(alice, "A good question about stiff solvers?")
-	tooLong := strings.Repeat("é", bot.MaxQuestion+1)
+	tooLong := strings.Repeat("é", questions.MaxQuestion+1)
 
 	type tc struct {
 		name string

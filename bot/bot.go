@@ -55,8 +55,6 @@ type Bot struct {
 	log   *slog.Logger
 	qs    QuestionStore
 
-	cardWake chan struct{} // a question needs a card or a redraw
-
 	ps      PosterStore
 	posters posterState // poster channels: the loop's requests and where posters live
 
@@ -66,7 +64,6 @@ type Bot struct {
 	reloader  *Reloader     // set by NewReloader: /workshop delay applies its edit through it
 
 	mu      sync.Mutex
-	dirty   map[int64]bool // questions whose cards need a redraw
 	prog    *Program
 	upSince time.Time     // when Run started: reminders due before it were missed while down
 	wake    chan struct{} // a new program or a finished post: look again now
@@ -118,15 +115,12 @@ func New(cfg Config) (*Bot, error) {
 		wake:     make(chan struct{}, 1),
 		qs:       cfg.Questions,
 
-		cardWake: make(chan struct{}, 1),
-
 		ps:      cfg.Posters,
 		posters: newPosterState(),
 
 		eventWake: make(chan struct{}, 1),
 		noEvents:  cfg.NoEvents,
 		instance:  cfg.Instance,
-		dirty:     map[int64]bool{},
 
 		green: newGreenRoom(),
 	}
@@ -139,6 +133,35 @@ func New(cfg Config) (*Bot, error) {
 		}
 	}
 	return b, nil
+}
+
+// QuestionStore is Config.Questions: nil when questions are not collected.
+func (b *Bot) QuestionStore() QuestionStore { return b.qs }
+
+// Logger is the bot's logger, for its features.
+func (b *Bot) Logger() *slog.Logger { return b.log }
+
+// Clock is the bot's clock: features never read the wall clock for the
+// workshop's time.
+func (b *Bot) Clock() Clock { return b.clock }
+
+// Transport is what the bot posts with.
+func (b *Bot) Transport() Transport { return b.out }
+
+// Changed tells the dashboard's subscribers that something it shows changed.
+func (b *Bot) Changed() { b.changed() }
+
+// CardNonce is the nonce of a card the bot edits later: nonce in this bot's
+// database (Config.Instance).
+func (b *Bot) CardNonce(nonce string) string { return b.cardNonce(nonce) }
+
+// cardNonce is the nonce of a card the bot edits later: nonce in this
+// bot's database (Config.Instance).
+func (b *Bot) cardNonce(nonce string) string {
+	if b.instance == "" || nonce == "" {
+		return nonce
+	}
+	return b.instance + ":" + nonce
 }
 
 // Program is the program in force.
@@ -433,6 +456,11 @@ const (
 	postTimeout  = 30 * time.Second
 	drainTimeout = 4 * time.Second
 )
+
+// InFlight is the context of one post: it outlives a shutdown request by a
+// few seconds, so that stopping finishes the post in hand (and records it)
+// without hanging on a Discord that does not answer.
+func InFlight(ctx context.Context) (context.Context, context.CancelFunc) { return inFlight(ctx) }
 
 // inFlight is the context of one post: it outlives a shutdown request by at most
 // drainTimeout, so that stopping finishes the reminder in hand (and records it)

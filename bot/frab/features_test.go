@@ -1,6 +1,9 @@
 package frab
 
-import "workshopbot/bot"
+import (
+	"workshopbot/bot"
+	"workshopbot/bot/questions"
+)
 
 // allFeatures are the features main registers, in its order.
 func allFeatures() []bot.Feature {
@@ -9,7 +12,7 @@ func allFeatures() []bot.Feature {
 		bot.ScheduleFeature(),
 		bot.RemindMeFeature(),
 		bot.GreenRoomFeature(),
-		bot.QuestionsFeature(),
+		questions.Feature(),
 		bot.PostersFeature(),
 		bot.EventsFeature(),
 		bot.DelayFeature(),
