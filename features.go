@@ -2,6 +2,7 @@ package main
 
 import (
 	"workshopbot/bot"
+	"workshopbot/bot/posters"
 	"workshopbot/bot/questions"
 )
 
@@ -15,7 +16,7 @@ func features() []bot.Feature {
 		bot.RemindMeFeature(),
 		bot.GreenRoomFeature(),
 		questions.Feature(),
-		bot.PostersFeature(),
+		posters.Feature(),
 		bot.EventsFeature(),
 		bot.DelayFeature(),
 		bot.HelpFeature(),

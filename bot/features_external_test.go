@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"workshopbot/bot"
+	"workshopbot/bot/posters"
 	"workshopbot/bot/questions"
 )
 
@@ -16,7 +17,7 @@ func allFeatures() []bot.Feature {
 		bot.RemindMeFeature(),
 		bot.GreenRoomFeature(),
 		questions.Feature(),
-		bot.PostersFeature(),
+		posters.Feature(),
 		bot.EventsFeature(),
 		bot.DelayFeature(),
 		bot.HelpFeature(),

@@ -7,7 +7,6 @@ func allFeatures() []Feature {
 		ScheduleFeature(),
 		RemindMeFeature(),
 		GreenRoomFeature(),
-		PostersFeature(),
 		EventsFeature(),
 		DelayFeature(),
 		HelpFeature(),

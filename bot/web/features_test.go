@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"workshopbot/bot"
+	"workshopbot/bot/posters"
 	"workshopbot/bot/questions"
 )
 
@@ -13,7 +14,7 @@ func allFeatures() []bot.Feature {
 		bot.RemindMeFeature(),
 		bot.GreenRoomFeature(),
 		questions.Feature(),
-		bot.PostersFeature(),
+		posters.Feature(),
 		bot.EventsFeature(),
 		bot.DelayFeature(),
 		bot.HelpFeature(),
