@@ -46,35 +46,9 @@ func ParseLine(text string, specs []bot.CommandSpec, day time.Time, loc *time.Lo
 		return l, nil
 	}
 	l.Command.User = bot.User{ID: "console-you", Name: "you"}
-	// The prefixes come in any order, each at most once.
-	seen := map[string]bool{}
-	for {
-		word, rest, _ := strings.Cut(text, " ")
-		if seen[word] || word != "at" && word != "as" && word != "in" {
-			break
-		}
-		seen[word] = true
-		arg, after, _ := strings.Cut(strings.TrimSpace(rest), " ")
-		text = strings.TrimSpace(after)
-		switch word {
-		case "at":
-			t, err := clockTime(arg, day, loc)
-			if err != nil {
-				return l, err
-			}
-			l.At = t
-		case "as":
-			name, roles, _ := strings.Cut(arg, "/")
-			if name == "" {
-				return l, fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
-			}
-			l.Command.User = bot.User{ID: "console-" + name, Name: name}
-			if roles != "" {
-				l.Command.User.Roles = strings.Split(roles, ",")
-			}
-		case "in":
-			l.Command.Channel = strings.TrimPrefix(arg, "#")
-		}
+	text, err := parsePrefixes(&l, text, day, loc)
+	if err != nil {
+		return l, err
 	}
 	if l.Command.Channel == "" {
 		l.Command.Channel = "console"
@@ -120,6 +94,42 @@ func ParseLine(text string, specs []bot.CommandSpec, day time.Time, loc *time.Lo
 	}
 	l.Command.Options = opts
 	return l, nil
+}
+
+// parsePrefixes reads a line's `at`, `as` and `in` prefixes into l, and
+// returns the rest of the line.
+func parsePrefixes(l *Line, text string, day time.Time, loc *time.Location) (string, error) {
+	// The prefixes come in any order, each at most once.
+	seen := map[string]bool{}
+	for {
+		word, rest, _ := strings.Cut(text, " ")
+		if seen[word] || word != "at" && word != "as" && word != "in" {
+			break
+		}
+		seen[word] = true
+		arg, after, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		text = strings.TrimSpace(after)
+		switch word {
+		case "at":
+			t, err := clockTime(arg, day, loc)
+			if err != nil {
+				return "", err
+			}
+			l.At = t
+		case "as":
+			name, roles, _ := strings.Cut(arg, "/")
+			if name == "" {
+				return "", fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
+			}
+			l.Command.User = bot.User{ID: "console-" + name, Name: name}
+			if roles != "" {
+				l.Command.User.Roles = strings.Split(roles, ",")
+			}
+		case "in":
+			l.Command.Channel = strings.TrimPrefix(arg, "#")
+		}
+	}
+	return text, nil
 }
 
 func cutWord(text, word string) (string, bool) {

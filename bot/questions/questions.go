@@ -323,31 +323,7 @@ func (f *feature) command(b *bot.Bot, ctx context.Context, prog *bot.Program, c 
 		}
 		return bot.Ephemeral(questionList(s, qs, filter))
 	case "questions answered", "questions dismiss", "questions reopen":
-		id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(c.Options["id"]), "#"), 10, 64)
-		if err != nil || id <= 0 {
-			return bot.Ephemeral(fmt.Sprintf("%q is not a question number.", c.Options["id"]))
-		}
-		to, from := bot.QuestionAnswered, []bot.QuestionStatus{bot.QuestionOpen, bot.QuestionOnStage, bot.QuestionWaiting}
-		switch c.Name {
-		case "questions dismiss":
-			to = bot.QuestionDismissed
-		case "questions reopen":
-			to, from = bot.QuestionOpen, []bot.QuestionStatus{bot.QuestionAnswered, bot.QuestionDismissed, bot.QuestionOnStage}
-		}
-		q, err := f.store.SetStatus(ctx, id, to, from, now)
-		switch {
-		case errors.Is(err, bot.ErrNotFound):
-			return bot.Ephemeral(fmt.Sprintf("There is no question #%d.", id))
-		case errors.Is(err, bot.ErrConflict):
-			cur, _ := f.store.Question(ctx, id)
-			return bot.Ephemeral(fmt.Sprintf("Question #%d is %s already.", id, cur.Status))
-		case err != nil:
-			return b.Internal(err, "set question status", "question", id)
-		}
-		f.markDirty(b, q.ID)
-		f.kickCards(b)
-		b.Logger().Info("question status", "question", id, "status", to, "moderator", c.User.ID)
-		return bot.Ephemeral(fmt.Sprintf("Question #%d is now %s.", id, to))
+		return f.setStatus(b, ctx, c, now)
 	case "questions export":
 		qs, err := f.store.Questions(ctx, bot.QuestionFilter{SessionID: sessionID})
 		if err != nil {
@@ -361,6 +337,35 @@ func (f *feature) command(b *bot.Bot, ctx context.Context, prog *bot.Program, c 
 			Files: []bot.File{{Name: "questions.csv", ContentType: "text/csv", Data: data}}}
 	}
 	return bot.Ephemeral(fmt.Sprintf("Unknown command `/%s`.", c.Name))
+}
+
+// setStatus handles /questions answered, dismiss and reopen.
+func (f *feature) setStatus(b *bot.Bot, ctx context.Context, c bot.Command, now time.Time) bot.Reply {
+	id, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(c.Options["id"]), "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return bot.Ephemeral(fmt.Sprintf("%q is not a question number.", c.Options["id"]))
+	}
+	to, from := bot.QuestionAnswered, []bot.QuestionStatus{bot.QuestionOpen, bot.QuestionOnStage, bot.QuestionWaiting}
+	switch c.Name {
+	case "questions dismiss":
+		to = bot.QuestionDismissed
+	case "questions reopen":
+		to, from = bot.QuestionOpen, []bot.QuestionStatus{bot.QuestionAnswered, bot.QuestionDismissed, bot.QuestionOnStage}
+	}
+	q, err := f.store.SetStatus(ctx, id, to, from, now)
+	switch {
+	case errors.Is(err, bot.ErrNotFound):
+		return bot.Ephemeral(fmt.Sprintf("There is no question #%d.", id))
+	case errors.Is(err, bot.ErrConflict):
+		cur, _ := f.store.Question(ctx, id)
+		return bot.Ephemeral(fmt.Sprintf("Question #%d is %s already.", id, cur.Status))
+	case err != nil:
+		return b.Internal(err, "set question status", "question", id)
+	}
+	f.markDirty(b, q.ID)
+	f.kickCards(b)
+	b.Logger().Info("question status", "question", id, "status", to, "moderator", c.User.ID)
+	return bot.Ephemeral(fmt.Sprintf("Question #%d is now %s.", id, to))
 }
 
 func forSession(s *bot.Schedule, id string) string {
@@ -487,24 +492,7 @@ func (f *feature) syncCards(b *bot.Bot, ctx context.Context) (ok bool) {
 	dirty := f.dirty
 	f.dirty = map[int64]bool{}
 	f.mu.Unlock()
-	// Only what needs a card, and what changed: not every question, which after
-	// each /ask of a burst of thousands would be a lot of reading for nothing.
-	qs, err := f.store.Questions(ctx, bot.QuestionFilter{Uncarded: true})
-	for id := range dirty {
-		if err != nil {
-			break
-		}
-		if slices.ContainsFunc(qs, func(q bot.Question) bool { return q.ID == id }) {
-			continue
-		}
-		var q bot.Question
-		q, err = f.store.Question(ctx, id)
-		if errors.Is(err, bot.ErrNotFound) {
-			err = nil
-			continue
-		}
-		qs = append(qs, q)
-	}
+	qs, err := f.toDraw(ctx, dirty)
 	if err != nil {
 		b.Logger().Error("card loop: read questions", "err", err)
 		f.mu.Lock()
@@ -568,6 +556,30 @@ func (f *feature) syncCards(b *bot.Bot, ctx context.Context) (ok bool) {
 		}
 	}
 	return ok
+}
+
+// toDraw reads the questions that need a card, and those of dirty (whose
+// cards need a redraw).
+func (f *feature) toDraw(ctx context.Context, dirty map[int64]bool) ([]bot.Question, error) {
+	// Only what needs a card, and what changed: not every question, which after
+	// each /ask of a burst of thousands would be a lot of reading for nothing.
+	qs, err := f.store.Questions(ctx, bot.QuestionFilter{Uncarded: true})
+	for id := range dirty {
+		if err != nil {
+			break
+		}
+		if slices.ContainsFunc(qs, func(q bot.Question) bool { return q.ID == id }) {
+			continue
+		}
+		var q bot.Question
+		q, err = f.store.Question(ctx, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			err = nil
+			continue
+		}
+		qs = append(qs, q)
+	}
+	return qs, err
 }
 
 // postQuestionCard posts a question card. A post in flight when ctx ends
