@@ -83,6 +83,11 @@ const (
 	PaceRate            = 40
 	PaceBurst           = 5
 	InteractionDeadline = 3 * time.Second
+	// Discord lets a channel's name and topic change MaxTopicEdits times per
+	// TopicEditWindow (no documented figure; observed, and what the fake
+	// enforces). /poster topic and the poster sync share the budget.
+	MaxTopicEdits   = 2
+	TopicEditWindow = 10 * time.Minute
 )
 
 // stamp writes t as a Discord timestamp, which every reader sees in their own time

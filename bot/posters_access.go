@@ -6,17 +6,6 @@ import (
 	"time"
 )
 
-// Discord lets a channel's name and topic change twice per 10 minutes
-// (no documented figure; observed, and what the fake enforces).
-const (
-	topicEdits      = 2
-	topicEditWindow = 10 * time.Minute
-)
-
-// TopicEditWindow is the span in which Discord lets a channel's name and
-// topic change twice.
-const TopicEditWindow = topicEditWindow
-
 // PostersOn reports whether this bot runs poster channels: the transport can
 // hold them and Config.Posters is set.
 func (b *Bot) PostersOn() bool { return b.postersOn() }
@@ -100,12 +89,12 @@ func (b *Bot) topicNext(posterID string, now time.Time) (time.Time, bool) {
 	defer b.posters.mu.Unlock()
 	var recent []time.Time
 	for _, t := range b.posters.topicEdits[posterID] {
-		if now.Sub(t) < topicEditWindow {
+		if now.Sub(t) < TopicEditWindow {
 			recent = append(recent, t)
 		}
 	}
-	if len(recent) >= topicEdits {
-		return recent[0].Add(topicEditWindow), false
+	if len(recent) >= MaxTopicEdits {
+		return recent[0].Add(TopicEditWindow), false
 	}
 	return time.Time{}, true
 }
@@ -117,13 +106,13 @@ func (b *Bot) topicSlot(posterID string, now time.Time) (time.Time, bool) {
 	defer b.posters.mu.Unlock()
 	var recent []time.Time
 	for _, t := range b.posters.topicEdits[posterID] {
-		if now.Sub(t) < topicEditWindow {
+		if now.Sub(t) < TopicEditWindow {
 			recent = append(recent, t)
 		}
 	}
-	if len(recent) >= topicEdits {
+	if len(recent) >= MaxTopicEdits {
 		b.posters.topicEdits[posterID] = recent
-		return recent[0].Add(topicEditWindow), false
+		return recent[0].Add(TopicEditWindow), false
 	}
 	b.posters.topicEdits[posterID] = append(recent, now)
 	return time.Time{}, true

@@ -89,9 +89,9 @@ func autocomplete(s *Schedule, typed string) []Choice {
 			name += " — " + strings.Join(sess.Speakers, ", ")
 		}
 		if typed == "" || strings.Contains(strings.ToLower(name), typed) || strings.Contains(sess.ID, typed) {
-			out = append(out, Choice{Name: Truncate(name, 100), Value: sess.ID})
+			out = append(out, Choice{Name: Truncate(name, MaxChoiceText), Value: sess.ID})
 		}
-		if len(out) == 25 { // Discord shows at most 25 choices
+		if len(out) == MaxChoices {
 			break
 		}
 	}
