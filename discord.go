@@ -40,7 +40,7 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 		APIBase:  getenv("DISCORD_API_BASE"),
 		GuildID:  guild,
 		Names:    prog.Schedule.Discord,
-		Commands: bot.CommandSpecs,
+		Commands: bot.Specs(features()),
 		Handle:   func(ctx context.Context, c bot.Command) bot.Reply { return b.Handle(ctx, c) },
 		Logger:   log,
 		// Presenters who join get their rights on their poster's channel.
@@ -61,7 +61,7 @@ func runDiscord(ctx context.Context, o *options, token string, getenv func(strin
 	if rehearsal {
 		log.Info("rehearsal on a virtual clock: sessions are not mirrored as scheduled events, since Discord refuses events in the past")
 	}
-	b, err = bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: tr, Logger: log, NoEvents: rehearsal, Instance: instance})
+	b, err = bot.New(bot.Config{Features: features(), Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: tr, Logger: log, NoEvents: rehearsal, Instance: instance})
 	if err != nil {
 		return err
 	}

@@ -317,11 +317,12 @@ func runBot(ctx context.Context, o *options, getenv func(string) string, stdin i
 	}
 	loc := prog.Schedule.Workshop.Location
 	con := console.New(stdout, clock, loc, prog.Schedule.Discord.ReminderRole)
-	b, err := bot.New(bot.Config{Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: con, Logger: log})
+	b, err := bot.New(bot.Config{Features: features(), Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: con, Logger: log})
 	if err != nil {
 		return err
 	}
 	con.OnActivity(b.Record)
+	con.SetCommands(b.Specs())
 	ticks := newCronTicks(prog.Schedule.Reminders.Reload)
 	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv, streams: o.streams,
 		gateway: func(context.Context) (string, error) { return "console (no gateway)", nil }}, log)

@@ -210,7 +210,7 @@ func TestPermissionsMatchUse(t *testing.T) {
 	p2, _ := posterChannel(fake, "p2")
 
 	// Moderator commands, as registered on Discord, refuse an attendee.
-	for _, spec := range bot.CommandSpecs {
+	for _, spec := range bot.Specs(features()) {
 		if !spec.Moderator {
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/questions"
 	"workshopbot/bot/sqlite"
 )
 
@@ -93,7 +94,7 @@ func exportQuestions(ctx context.Context, dbPath, schedulePath, session, status 
 	if err != nil {
 		return err
 	}
-	data, err := bot.ExportCSV(sched, qs)
+	data, err := questions.ExportCSV(sched, qs)
 	if err != nil {
 		return fmt.Errorf("write CSV: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"workshopbot/bot"
+	"workshopbot/bot/questions"
 )
 
 // The bad-input tables: malformed files and commands, each with the clear
@@ -196,7 +197,7 @@ func TestBadCommands(t *testing.T) {
 	// The bot of newEnv, with posters and a transport that can send DMs, so
 	// that /posters and /remindme check their options.
 	posters := []bot.Poster{{ID: "grand", Session: 1, Title: "GRAND: Graph Neural Diffusion", Authors: []string{"Ben Chamberlain"}, Line: 2}}
-	b, err := bot.New(bot.Config{Program: &bot.Program{Schedule: e.sched, Posters: posters}, Clock: e.clock,
+	b, err := bot.New(bot.Config{Features: allFeatures(), Program: &bot.Program{Schedule: e.sched, Posters: posters}, Clock: e.clock,
 		Store: e.db, Questions: e.db, Transport: dmRecorder{e.tr}})
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +206,7 @@ func TestBadCommands(t *testing.T) {
 	stop := e.run(e.b)
 	defer stop()
 	q := e.mustAsk(alice, "A good question about stiff solvers?")
-	tooLong := strings.Repeat("é", bot.MaxQuestion+1)
+	tooLong := strings.Repeat("é", questions.MaxQuestion+1)
 
 	type tc struct {
 		name string

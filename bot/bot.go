@@ -18,8 +18,13 @@ type Deduplicator interface {
 	Deduplicates() bool
 }
 
-// Config is what a Bot is made of. Every field but Logger is required.
+// Config is what a Bot is made of. Program, Clock, Store and Transport are
+// required.
 type Config struct {
+	// Features are the bot's features, in the order /help lists their
+	// commands. A command or button prefix that two features register is an
+	// error, as is a feature whose Init finds what it needs missing.
+	Features  []Feature
 	Program   *Program
 	Clock     Clock
 	Store     Store
@@ -50,8 +55,6 @@ type Bot struct {
 	log   *slog.Logger
 	qs    QuestionStore
 
-	cardWake chan struct{} // a question needs a card or a redraw
-
 	ps      PosterStore
 	posters posterState // poster channels: the loop's requests and where posters live
 
@@ -61,7 +64,6 @@ type Bot struct {
 	reloader  *Reloader     // set by NewReloader: /workshop delay applies its edit through it
 
 	mu      sync.Mutex
-	dirty   map[int64]bool // questions whose cards need a redraw
 	prog    *Program
 	upSince time.Time     // when Run started: reminders due before it were missed while down
 	wake    chan struct{} // a new program or a finished post: look again now
@@ -76,6 +78,17 @@ type Bot struct {
 	green greenRoom // the green room between steps (greenroom_run.go)
 
 	remind remindState // /remindme's roles (remindme_roles.go)
+
+	// The store's abilities that the features registered need, taken by
+	// their Init: nil when the feature is not registered.
+	announcedStore AnnouncedStore // NoticesFeature
+	dmStore        DMStore        // RemindMeFeature
+	roleStore      RoleStore      // RemindMeFeature
+	greenStore     GreenStore     // GreenRoomFeature
+	eventStore     EventStore     // EventsFeature
+
+	features []Feature // Config.Features
+	router   router    // their commands and buttons (feature.go)
 }
 
 // New returns a Bot ready to Run.
@@ -87,16 +100,20 @@ func New(cfg Config) (*Bot, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Bot{
-		clock: cfg.Clock,
-		store: cfg.Store,
-		out:   cfg.Transport,
-		log:   log,
-		prog:  cfg.Program,
-		wake:  make(chan struct{}, 1),
-		qs:    cfg.Questions,
-
-		cardWake: make(chan struct{}, 1),
+	rt, err := newRouter(cfg.Features)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bot{
+		features: cfg.Features,
+		router:   rt,
+		clock:    cfg.Clock,
+		store:    cfg.Store,
+		out:      cfg.Transport,
+		log:      log,
+		prog:     cfg.Program,
+		wake:     make(chan struct{}, 1),
+		qs:       cfg.Questions,
 
 		ps:      cfg.Posters,
 		posters: newPosterState(),
@@ -104,10 +121,47 @@ func New(cfg Config) (*Bot, error) {
 		eventWake: make(chan struct{}, 1),
 		noEvents:  cfg.NoEvents,
 		instance:  cfg.Instance,
-		dirty:     map[int64]bool{},
 
 		green: newGreenRoom(),
-	}, nil
+	}
+	for _, f := range cfg.Features {
+		if f.Init == nil {
+			continue
+		}
+		if err := f.Init(b); err != nil {
+			return nil, fmt.Errorf("new bot: feature %s: %w", f.Name, err)
+		}
+	}
+	return b, nil
+}
+
+// QuestionStore is Config.Questions: nil when questions are not collected.
+func (b *Bot) QuestionStore() QuestionStore { return b.qs }
+
+// Logger is the bot's logger, for its features.
+func (b *Bot) Logger() *slog.Logger { return b.log }
+
+// Clock is the bot's clock: features never read the wall clock for the
+// workshop's time.
+func (b *Bot) Clock() Clock { return b.clock }
+
+// Transport is what the bot posts with.
+func (b *Bot) Transport() Transport { return b.out }
+
+// Changed tells the dashboard's subscribers that something it shows changed.
+func (b *Bot) Changed() { b.changed() }
+
+// CardNonce is the nonce of a card the bot edits later: nonce in this bot's
+// database (Config.Instance).
+func (b *Bot) CardNonce(nonce string) string { return b.cardNonce(nonce) }
+
+// cardNonce is the nonce of a card the bot edits later: nonce in this
+// bot's database (Config.Instance).
+func (b *Bot) cardNonce(nonce string) string {
+	if b.instance == "" || nonce == "" {
+		return nonce
+	}
+	return b.instance + ":" + nonce
 }
 
 // Program is the program in force.
@@ -166,19 +220,7 @@ func (b *Bot) Run(ctx context.Context, opt RunOptions) error {
 		}
 		return err
 	}
-	if b.qs != nil {
-		cardCtx, stopCards := context.WithCancel(ctx)
-		cardsDone := make(chan struct{})
-		go func() {
-			defer close(cardsDone)
-			b.cardLoop(cardCtx)
-		}()
-		defer func() { stopCards(); <-cardsDone }()
-	}
-	if stopEvents := b.startEvents(ctx); stopEvents != nil {
-		defer stopEvents()
-	}
-	defer b.startPosters(ctx)()
+	defer b.runFeatures(ctx)()
 	defer b.startActivity(ctx)()
 	for {
 		next, err := b.Step(ctx)
@@ -232,22 +274,38 @@ func (b *Bot) Step(ctx context.Context) (time.Time, error) {
 	if err := b.postDue(ctx, prog, d, now); err != nil {
 		return time.Time{}, err
 	}
-	dmNext, dmSent, err := b.stepRemindme(ctx, prog, up)
-	if err != nil {
-		return time.Time{}, err
-	}
-	greenNext, greenSent, err := b.stepGreen(ctx, prog, up)
-	if err != nil {
-		return time.Time{}, err
+	next, sent := d.Next, len(d.Post)+len(d.Late) > 0
+	for _, f := range b.features {
+		if f.Step == nil {
+			continue
+		}
+		fNext, fSent, err := f.Step(b, ctx, prog, up)
+		if err != nil {
+			return time.Time{}, err
+		}
+		next, sent = earliest(next, fNext), sent || fSent
 	}
 	b.mu.Lock()
 	b.done = d.Next.IsZero() && b.prog == prog
 	b.mu.Unlock()
-	if len(d.Post)+len(d.Late) > 0 || dmSent || greenSent {
+	if sent {
 		// Posting took time: look again at once rather than trusting d.Next.
 		return b.clock.Now(), nil
 	}
-	return earliest(earliest(d.Next, dmNext), greenNext), nil
+	return next, nil
+}
+
+// runFeatures starts the features' own loops; stop cancels them and waits
+// for each to return.
+func (b *Bot) runFeatures(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, f := range b.features {
+		if f.Run != nil {
+			wg.Go(func() { f.Run(b, ctx) })
+		}
+	}
+	return func() { cancel(); wg.Wait() }
 }
 
 func (b *Bot) records(ctx context.Context) (map[ReminderKey]ReminderRecord, error) {
@@ -401,6 +459,11 @@ const (
 	postTimeout  = 30 * time.Second
 	drainTimeout = 4 * time.Second
 )
+
+// InFlight is the context of one post: it outlives a shutdown request by a
+// few seconds, so that stopping finishes the post in hand (and records it)
+// without hanging on a Discord that does not answer.
+func InFlight(ctx context.Context) (context.Context, context.CancelFunc) { return inFlight(ctx) }
 
 // inFlight is the context of one post: it outlives a shutdown request by at most
 // drainTimeout, so that stopping finishes the reminder in hand (and records it)

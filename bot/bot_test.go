@@ -73,7 +73,7 @@ func (r *recorder) channel(name string) []Message {
 
 func newTestBot(t *testing.T, clock Clock, st Store, tr Transport) *Bot {
 	t.Helper()
-	b, err := New(Config{Program: &Program{Schedule: testSchedule()}, Clock: clock, Store: st, Transport: tr})
+	b, err := New(Config{Features: featuresFor(st), Program: &Program{Schedule: testSchedule()}, Clock: clock, Store: st, Transport: tr})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -384,13 +384,21 @@ func FromSnapshot(data []byte) (*Program, error) {
 }
 
 // AnnouncedStore remembers the program attendees were last told about, so that a
-// change is announced once, across restarts. Implemented by bot/sqlite; a store
-// without it announces nothing.
+// change is announced once, across restarts. NoticesFeature needs it.
 type AnnouncedStore interface {
 	// AnnouncedProgram returns the last Snapshot stored; nil if none.
 	AnnouncedProgram(ctx context.Context) ([]byte, error)
 	// PutAnnouncedProgram replaces it.
 	PutAnnouncedProgram(ctx context.Context, snapshot []byte) error
+}
+
+// NoticesFeature announces the changes of the program to attendees, once,
+// across restarts. It needs an AnnouncedStore.
+func NoticesFeature() Feature {
+	return Feature{Name: "notices", Init: func(b *Bot) (err error) {
+		b.announcedStore, err = storeAs[AnnouncedStore](b, "remember the announced program (bot.AnnouncedStore)")
+		return err
+	}}
 }
 
 // announce tells attendees what changed between the program last announced and
@@ -404,8 +412,8 @@ func (b *Bot) announce(ctx context.Context, prog *Program) error {
 	if done {
 		return nil
 	}
-	st, ok := b.store.(AnnouncedStore)
-	if !ok {
+	st := b.announcedStore
+	if st == nil { // no NoticesFeature: nothing is announced
 		b.setAnnounced(prog)
 		return nil
 	}

@@ -8,97 +8,34 @@ import (
 	"time"
 )
 
-// handler answers one command for a feature. Features register theirs in
-// handlers (by command name) and pressHandlers (by button ID prefix, the part
-// before the first ':'), each from its own file, so that adding a feature touches
-// no other feature's code.
-type handler func(b *Bot, ctx context.Context, prog *Program, c Command, now time.Time) Reply
-
-var (
-	handlers      = map[string]handler{}
-	pressHandlers = map[string]handler{}
-)
-
-// feature is the commands and buttons of one feature, by command name and by
-// button ID prefix.
-type feature struct {
-	commands map[string]handler
-	presses  map[string]handler
-}
-
-// features are the features wired here, explicitly, rather than from an init
-// func of their own file (the older way, above): new features are added here.
-var features = []feature{greenRoomFeature()}
-
-// lookupHandler finds the handler of a command (press false) or of a button ID
-// prefix (press true).
-func lookupHandler(name string, press bool) (handler, bool) {
-	m := handlers
-	if press {
-		m = pressHandlers
-	}
-	if h, ok := m[name]; ok {
-		return h, true
-	}
-	for _, f := range features {
-		fm := f.commands
-		if press {
-			fm = f.presses
-		}
-		if h, ok := fm[name]; ok {
-			return h, true
-		}
-	}
-	return nil, false
-}
-
-func init() {
-	handlers["schedule"] = func(b *Bot, _ context.Context, prog *Program, _ Command, now time.Time) Reply {
-		return scheduleReply(b, prog, now) // the day, and the .ics (ics.go)
-	}
-	handlers["next"] = func(_ *Bot, _ context.Context, prog *Program, _ Command, now time.Time) Reply {
-		return ephemeral(NextText(prog.Schedule, now))
-	}
-	handlers["help"] = func(_ *Bot, _ context.Context, prog *Program, c Command, _ time.Time) Reply {
-		return ephemeral(HelpText(prog.Schedule, c.User))
+// ScheduleFeature is /schedule and /next: the program, and what comes next.
+func ScheduleFeature() Feature {
+	return Feature{
+		Name:  "schedule",
+		Specs: scheduleSpecs,
+		Commands: map[string]Handler{
+			"schedule": func(b *Bot, _ context.Context, prog *Program, _ Command, now time.Time) Reply {
+				return scheduleReply(b, prog, now) // the day, and the .ics (ics.go)
+			},
+			"next": func(_ *Bot, _ context.Context, prog *Program, _ Command, now time.Time) Reply {
+				return ephemeral(NextText(prog.Schedule, now))
+			},
+		},
 	}
 }
 
-// Handle answers one command, button press or autocomplete request. It never calls
-// a transport: it returns the reply, and the transport sends it (within Discord's
-// 3-second deadline). Moderator-only commands are checked here, by role, whatever
-// Discord's own command permissions say.
-func (b *Bot) Handle(ctx context.Context, c Command) Reply {
-	prog := b.Program()
-	now := b.clock.Now()
-	if c.Button != "" {
-		prefix, _, _ := strings.Cut(c.Button, ":")
-		if h, ok := lookupHandler(prefix, true); ok {
-			return h(b, ctx, prog, c, now)
-		}
-		return ephemeral("This button is not known to the bot (any more).")
+// HelpFeature is /help: every command of the bot the caller may use. List it
+// last, as /help lists itself.
+func HelpFeature() Feature {
+	return Feature{
+		Name:  "help",
+		Specs: helpSpecs,
+		Commands: map[string]Handler{
+			"help": func(b *Bot, _ context.Context, prog *Program, c Command, _ time.Time) Reply {
+				return ephemeral(HelpText(prog.Schedule, b.Specs(), c.User))
+			},
+		},
 	}
-	if c.Focused != "" {
-		return Reply{Choices: autocomplete(prog.Schedule, c.Options[c.Focused])}
-	}
-	spec, ok := findSpec(c.Name)
-	h, known := lookupHandler(c.Name, false)
-	if !ok || !known {
-		return ephemeral(fmt.Sprintf("Unknown command `/%s`. Try `/help`.", c.Name))
-	}
-	if spec.Moderator && !IsModerator(prog.Schedule, c.User) {
-		return ephemeral(fmt.Sprintf("`/%s` is for moderators (role %q).", c.Name, prog.Schedule.Discord.Moderators))
-	}
-	return h(b, ctx, prog, c, now)
-}
-
-func findSpec(name string) (CommandSpec, bool) {
-	for _, s := range CommandSpecs {
-		if s.Name == name {
-			return s, true
-		}
-	}
-	return CommandSpec{}, false
 }
 
 // IsModerator reports whether u holds the moderators role (by name or id).
@@ -183,12 +120,12 @@ func NextText(s *Schedule, now time.Time) string {
 	return b.String()
 }
 
-// HelpText lists the commands u may use.
-func HelpText(s *Schedule, u User) string {
+// HelpText lists the commands of specs u may use.
+func HelpText(s *Schedule, specs []CommandSpec, u User) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s bot** — commands:\n", s.Workshop.ShortName)
 	mod := IsModerator(s, u)
-	for _, c := range CommandSpecs {
+	for _, c := range specs {
 		if c.Moderator && !mod {
 			continue
 		}

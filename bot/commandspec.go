@@ -1,7 +1,5 @@
 package bot
 
-import "slices"
-
 // OptionType is the type of a command option, as Discord knows them.
 type OptionType int
 
@@ -32,11 +30,6 @@ type CommandSpec struct {
 	Options     []OptionSpec
 	Moderator   bool // only the moderators role may run it (checked by the bot)
 }
-
-// CommandSpecs lists every command the bot answers, in the order /help shows them.
-// It is the one source transports register from. Each feature keeps its own list
-// beside its code.
-var CommandSpecs = slices.Concat(scheduleSpecs, remindmeSpecs, greenRoomSpecs, questionSpecs, posterSpecs, delaySpecs, helpSpecs)
 
 var scheduleSpecs = []CommandSpec{
 	{Name: "schedule", Description: "The workshop program, with what is live now"},

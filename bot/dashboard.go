@@ -132,37 +132,8 @@ func (b *Bot) Overview(ctx context.Context, link MessageLink) (Overview, error) 
 	}
 
 	if b.qs != nil {
-		snap.QuestionsOn = true
-		qs, err := b.qs.Questions(ctx, QuestionFilter{})
-		if err != nil {
-			return Overview{}, fmt.Errorf("overview: read questions: %w", err)
-		}
-		for _, q := range qs { // top-voted first, oldest first among equals
-			snap.QuestionCounts[q.Status]++
-			if q.Status != QuestionOpen && q.Status != QuestionOnStage {
-				continue
-			}
-			snap.Questions = append(snap.Questions, QuestionEntry{
-				ID: q.ID, Session: sessionTitle(s, q.SessionID), Text: q.Text, Asker: askerLabel(q, false),
-				Votes: q.Votes, Status: q.Status, AskedAt: q.AskedAt, UpdatedAt: q.UpdatedAt,
-			})
-		}
-		// On stage first (the latest pulled on top), then the queue as stored.
-		slices.SortStableFunc(snap.Questions, func(x, y QuestionEntry) int {
-			xs, ys := x.Status == QuestionOnStage, y.Status == QuestionOnStage
-			switch {
-			case xs && ys:
-				return y.UpdatedAt.Compare(x.UpdatedAt)
-			case xs:
-				return -1
-			case ys:
-				return 1
-			}
-			return 0
-		})
-		if len(snap.Questions) > 0 && snap.Questions[0].Status == QuestionOnStage {
-			q := snap.Questions[0]
-			snap.OnStage = &q
+		if err := b.overviewQuestions(ctx, s, &snap); err != nil {
+			return Overview{}, err
 		}
 	}
 
@@ -174,6 +145,44 @@ func (b *Bot) Overview(ctx context.Context, link MessageLink) (Overview, error) 
 		snap.GreenRoom = []GreenEntry{}
 	}
 	return snap, nil
+}
+
+// overviewQuestions adds the questions to snap: the counts, the queue, and
+// what is on stage.
+func (b *Bot) overviewQuestions(ctx context.Context, s *Schedule, snap *Overview) error {
+	snap.QuestionsOn = true
+	qs, err := b.qs.Questions(ctx, QuestionFilter{})
+	if err != nil {
+		return fmt.Errorf("overview: read questions: %w", err)
+	}
+	for _, q := range qs { // top-voted first, oldest first among equals
+		snap.QuestionCounts[q.Status]++
+		if q.Status != QuestionOpen && q.Status != QuestionOnStage {
+			continue
+		}
+		snap.Questions = append(snap.Questions, QuestionEntry{
+			ID: q.ID, Session: sessionTitle(s, q.SessionID), Text: q.Text, Asker: askerLabel(q, false),
+			Votes: q.Votes, Status: q.Status, AskedAt: q.AskedAt, UpdatedAt: q.UpdatedAt,
+		})
+	}
+	// On stage first (the latest pulled on top), then the queue as stored.
+	slices.SortStableFunc(snap.Questions, func(x, y QuestionEntry) int {
+		xs, ys := x.Status == QuestionOnStage, y.Status == QuestionOnStage
+		switch {
+		case xs && ys:
+			return y.UpdatedAt.Compare(x.UpdatedAt)
+		case xs:
+			return -1
+		case ys:
+			return 1
+		}
+		return 0
+	})
+	if len(snap.Questions) > 0 && snap.Questions[0].Status == QuestionOnStage {
+		q := snap.Questions[0]
+		snap.OnStage = &q
+	}
+	return nil
 }
 
 // posterStatus reads how many posters the last poster sync placed.

@@ -30,8 +30,9 @@ var delaySpecs = []CommandSpec{
 // MaxDelay bounds one /workshop delay: more is surely a typo (hours for minutes).
 const MaxDelay = 12 * time.Hour
 
-func init() {
-	handlers["workshop delay"] = handleDelay
+// DelayFeature is /workshop delay.
+func DelayFeature() Feature {
+	return Feature{Name: "delay", Specs: delaySpecs, Commands: map[string]Handler{"workshop delay": handleDelay}}
 }
 
 // handleDelay rewrites schedule.yaml and applies it at once, through the same

@@ -117,7 +117,7 @@ func TestWorkshopDelayCommand(t *testing.T) {
 	clock := bottest.NewClock(time.Date(2021, 12, 14, 6, 0, 0, 0, et))
 	st := &announceStore{memStore: newMemStore()}
 	tr := &recorder{}
-	b, err := New(Config{Program: prog, Clock: clock, Store: st, Transport: tr})
+	b, err := New(Config{Features: featuresFor(st), Program: prog, Clock: clock, Store: st, Transport: tr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,8 @@ func TestWorkshopDelayThroughASymlink(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := bottest.NewClock(time.Date(2021, 12, 14, 6, 0, 0, 0, et))
-	b, err := New(Config{Program: prog, Clock: clock, Store: &announceStore{memStore: newMemStore()}, Transport: &recorder{}})
+	st := &announceStore{memStore: newMemStore()}
+	b, err := New(Config{Features: featuresFor(st), Program: prog, Clock: clock, Store: st, Transport: &recorder{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func encodeAll(t *testing.T, prog *Program) {
 	if _, err := FromSnapshot(Snapshot(prog)); err != nil {
 		t.Errorf("snapshot does not read back: %v", err)
 	}
-	b, err := New(Config{Program: prog, Clock: bottest.NewClock(now), Store: newMemStore(), Transport: &recorder{}})
+	b, err := New(Config{Features: featuresFor(newMemStore()), Program: prog, Clock: bottest.NewClock(now), Store: newMemStore(), Transport: &recorder{}})
 	if err != nil {
 		t.Fatal(err)
 	}

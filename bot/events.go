@@ -37,14 +37,6 @@ type ScheduledEvent struct {
 	Status      EventStatus
 }
 
-// Discord's limits on scheduled events.
-const (
-	MaxEventName        = 100
-	MaxEventDescription = 1000
-	MaxEventLocation    = 100
-	MaxEvents           = 100 // scheduled or active events in one guild
-)
-
 // EventSync is implemented by transports that can mirror the program as the
 // guild's scheduled events (Discord; the console prints what it would do).
 type EventSync interface {
@@ -177,13 +169,37 @@ const eventLeadTime = time.Minute
 // found by the recorded ids, else by the marker in their description, so they are
 // never duplicated across restarts; a duplicate found anyway is cancelled.
 func PlanEvents(s *Schedule, existing []ScheduledEvent, known map[string]string, now time.Time) (ops []EventOp, notes []string) {
-	byID := map[string]ScheduledEvent{}
-	ours := map[string][]ScheduledEvent{} // session id -> its live events
-	live := 0
+	p := newEventPlan(existing, known, now)
+	wanted := map[string]bool{}
+	for _, sess := range s.Sessions {
+		if !s.Discord.Events.Has(sess.Kind) {
+			continue
+		}
+		wanted[sess.ID] = true
+		p.session(s, sess)
+	}
+	p.unwanted(wanted)
+	return p.ops, p.notes
+}
+
+// eventPlan is PlanEvents under way: the guild's events indexed, and the
+// operations and notes so far.
+type eventPlan struct {
+	known map[string]string // session id -> recorded event id
+	now   time.Time
+	byID  map[string]ScheduledEvent
+	ours  map[string][]ScheduledEvent // session id -> its live events
+	live  int                         // live events in the guild, as the plan leaves them
+	ops   []EventOp
+	notes []string
+}
+
+func newEventPlan(existing []ScheduledEvent, known map[string]string, now time.Time) *eventPlan {
+	p := &eventPlan{known: known, now: now, byID: map[string]ScheduledEvent{}, ours: map[string][]ScheduledEvent{}}
 	for _, e := range existing {
-		byID[e.ID] = e
+		p.byID[e.ID] = e
 		if e.Status.live() {
-			live++
+			p.live++
 		}
 	}
 	for _, e := range existing {
@@ -197,85 +213,88 @@ func PlanEvents(s *Schedule, existing []ScheduledEvent, known map[string]string,
 			}
 		}
 		if ok {
-			ours[sid] = append(ours[sid], e)
+			p.ours[sid] = append(p.ours[sid], e)
 		}
 	}
-	wanted := map[string]bool{}
-	for _, sess := range s.Sessions {
-		if !s.Discord.Events.Has(sess.Kind) {
-			continue
+	return p
+}
+
+// session plans the event of one mirrored session.
+func (p *eventPlan) session(s *Schedule, sess Session) {
+	known, now := p.known, p.now
+	evs := p.ours[sess.ID]
+	// The recorded one first, then the oldest.
+	slices.SortStableFunc(evs, func(a, b ScheduledEvent) int {
+		switch {
+		case a.ID == known[sess.ID]:
+			return -1
+		case b.ID == known[sess.ID]:
+			return 1
 		}
-		wanted[sess.ID] = true
-		evs := ours[sess.ID]
-		// The recorded one first, then the oldest.
-		slices.SortStableFunc(evs, func(a, b ScheduledEvent) int {
-			switch {
-			case a.ID == known[sess.ID]:
-				return -1
-			case b.ID == known[sess.ID]:
-				return 1
-			}
-			return 0
-		})
-		for _, dup := range evs[min(1, len(evs)):] {
-			if dup.Status == EventScheduled {
-				ops = append(ops, EventOp{Kind: EventCancel, SessionID: sess.ID, EventID: dup.ID})
-				live--
-			}
+		return 0
+	})
+	for _, dup := range evs[min(1, len(evs)):] {
+		if dup.Status == EventScheduled {
+			p.ops = append(p.ops, EventOp{Kind: EventCancel, SessionID: sess.ID, EventID: dup.ID})
+			p.live--
 		}
-		want := SessionEvent(s, sess)
-		if len(evs) == 0 {
-			if known[sess.ID] != "" {
-				ops = append(ops, EventOp{Kind: EventForget, SessionID: sess.ID, EventID: known[sess.ID]})
-			}
-			switch {
-			case sess.Start.Before(now.Add(eventLeadTime)):
-				notes = append(notes, fmt.Sprintf("session %s started at %s: no scheduled event created (Discord refuses past start times)", sess.ID, sess.Start.Format(time.RFC3339)))
-			case live >= MaxEvents:
-				notes = append(notes, fmt.Sprintf("session %s: no scheduled event created: the guild has %d already, Discord's maximum", sess.ID, MaxEvents))
-			default:
-				ops = append(ops, EventOp{Kind: EventCreate, SessionID: sess.ID, Event: want})
-				live++
-			}
-			continue
-		}
-		e := evs[0]
-		if known[sess.ID] != e.ID {
-			ops = append(ops, EventOp{Kind: EventAdopt, SessionID: sess.ID, EventID: e.ID})
-		}
-		if sameEvent(e, want) {
-			continue
+	}
+	want := SessionEvent(s, sess)
+	if len(evs) == 0 {
+		if known[sess.ID] != "" {
+			p.ops = append(p.ops, EventOp{Kind: EventForget, SessionID: sess.ID, EventID: known[sess.ID]})
 		}
 		switch {
-		case e.Status != EventScheduled:
-			notes = append(notes, fmt.Sprintf("session %s: its scheduled event is under way; not edited", sess.ID))
-		case want.Start.Before(now.Add(eventLeadTime)):
-			notes = append(notes, fmt.Sprintf("session %s moved to %s, which has passed: its scheduled event is not edited", sess.ID, sess.Start.Format(time.RFC3339)))
+		case sess.Start.Before(now.Add(eventLeadTime)):
+			p.notes = append(p.notes, fmt.Sprintf("session %s started at %s: no scheduled event created (Discord refuses past start times)", sess.ID, sess.Start.Format(time.RFC3339)))
+		case p.live >= MaxEvents:
+			p.notes = append(p.notes, fmt.Sprintf("session %s: no scheduled event created: the guild has %d already, Discord's maximum", sess.ID, MaxEvents))
 		default:
-			ops = append(ops, EventOp{Kind: EventEdit, SessionID: sess.ID, EventID: e.ID, Event: want})
+			p.ops = append(p.ops, EventOp{Kind: EventCreate, SessionID: sess.ID, Event: want})
+			p.live++
 		}
+		return
 	}
+	e := evs[0]
+	if known[sess.ID] != e.ID {
+		p.ops = append(p.ops, EventOp{Kind: EventAdopt, SessionID: sess.ID, EventID: e.ID})
+	}
+	if sameEvent(e, want) {
+		return
+	}
+	switch {
+	case e.Status != EventScheduled:
+		p.notes = append(p.notes, fmt.Sprintf("session %s: its scheduled event is under way; not edited", sess.ID))
+	case want.Start.Before(now.Add(eventLeadTime)):
+		p.notes = append(p.notes, fmt.Sprintf("session %s moved to %s, which has passed: its scheduled event is not edited", sess.ID, sess.Start.Format(time.RFC3339)))
+	default:
+		p.ops = append(p.ops, EventOp{Kind: EventEdit, SessionID: sess.ID, EventID: e.ID, Event: want})
+	}
+}
+
+// unwanted cancels the events of sessions no longer mirrored (unless under
+// way) and forgets the records of events gone.
+func (p *eventPlan) unwanted(wanted map[string]bool) {
 	// What follows comes from maps: sorted, so that a plan is always the same.
-	tail := len(ops)
-	for sid, evs := range ours {
+	tail := len(p.ops)
+	for sid, evs := range p.ours {
 		if wanted[sid] {
 			continue
 		}
 		for _, e := range evs {
 			if e.Status == EventScheduled {
-				ops = append(ops, EventOp{Kind: EventCancel, SessionID: sid, EventID: e.ID})
+				p.ops = append(p.ops, EventOp{Kind: EventCancel, SessionID: sid, EventID: e.ID})
 			} else {
-				notes = append(notes, fmt.Sprintf("session %s is gone from the program but its scheduled event is under way; left as is", sid))
+				p.notes = append(p.notes, fmt.Sprintf("session %s is gone from the program but its scheduled event is under way; left as is", sid))
 			}
 		}
 	}
-	for sid, eid := range known {
-		if e, ok := byID[eid]; !wanted[sid] && (!ok || !e.Status.live()) {
-			ops = append(ops, EventOp{Kind: EventForget, SessionID: sid, EventID: eid})
+	for sid, eid := range p.known {
+		if e, ok := p.byID[eid]; !wanted[sid] && (!ok || !e.Status.live()) {
+			p.ops = append(p.ops, EventOp{Kind: EventForget, SessionID: sid, EventID: eid})
 		}
 	}
-	slices.SortStableFunc(ops[tail:], func(a, b EventOp) int { return strings.Compare(a.SessionID+a.EventID, b.SessionID+b.EventID) })
-	return ops, notes
+	slices.SortStableFunc(p.ops[tail:], func(a, b EventOp) int { return strings.Compare(a.SessionID+a.EventID, b.SessionID+b.EventID) })
 }
 
 func sameEvent(a, b ScheduledEvent) bool {
@@ -297,8 +316,8 @@ func (b *Bot) SyncEvents(ctx context.Context) error {
 		return fmt.Errorf("sync scheduled events: list: %w", err)
 	}
 	known := map[string]string{}
-	st, hasStore := b.store.(EventStore)
-	if hasStore {
+	st := b.eventStore // nil without EventsFeature: nothing remembered
+	if st != nil {
 		if known, err = st.EventIDs(ctx); err != nil {
 			return fmt.Errorf("sync scheduled events: %w", err)
 		}
@@ -309,7 +328,7 @@ func (b *Bot) SyncEvents(ctx context.Context) error {
 	}
 	var errs []error
 	remember := func(sid, eid string) {
-		if !hasStore {
+		if st == nil {
 			return
 		}
 		if err := st.PutEventID(ctx, sid, eid); err != nil {
@@ -352,34 +371,38 @@ func (b *Bot) SyncEvents(ctx context.Context) error {
 // eventRetry is how long (on the bot's clock) a failed sync waits to try again.
 const eventRetry = 2 * time.Minute
 
-// startEvents runs SyncEvents at start and after each new program, until the
-// returned stop is called; nil when the transport has no scheduled events.
-func (b *Bot) startEvents(ctx context.Context) (stop func()) {
+// EventsFeature mirrors the program in the guild's scheduled events, when
+// the transport can (EventSync) and Config.NoEvents is not set.
+// It needs an EventStore, which knows the events the bot made.
+func EventsFeature() Feature {
+	return Feature{Name: "events", Run: (*Bot).runEvents, Init: func(b *Bot) (err error) {
+		b.eventStore, err = storeAs[EventStore](b, "remember the scheduled events it made (bot.EventStore)")
+		return err
+	}}
+}
+
+// runEvents runs SyncEvents at start and after each new program, until ctx
+// ends; at once when the transport has no scheduled events.
+func (b *Bot) runEvents(ctx context.Context) {
 	if _, ok := b.out.(EventSync); !ok || b.noEvents {
-		return nil
+		return
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { // owned by ctx: stop cancels it and waits
-		defer close(done)
-		for {
-			var retry <-chan time.Time
-			if err := b.SyncEvents(ctx); err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				b.log.Warn("scheduled events not in sync; trying again later", "err", err, "retry_in", eventRetry)
-				retry = b.clock.After(eventRetry)
-			}
-			select {
-			case <-ctx.Done():
+	for {
+		var retry <-chan time.Time
+		if err := b.SyncEvents(ctx); err != nil {
+			if ctx.Err() != nil {
 				return
-			case <-b.eventWake:
-			case <-retry:
 			}
+			b.log.Warn("scheduled events not in sync; trying again later", "err", err, "retry_in", eventRetry)
+			retry = b.clock.After(eventRetry)
 		}
-	}()
-	return func() { cancel(); <-done }
+		select {
+		case <-ctx.Done():
+			return
+		case <-b.eventWake:
+		case <-retry:
+		}
+	}
 }
 
 // KindSet is a set of session kinds. It is a value (comparable), so that

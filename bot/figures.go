@@ -203,21 +203,29 @@ func ComputeFigures(prog *Program, in FigureInput, now time.Time) Figures {
 		Sessions:  []SessionFigure{}, Members: []MemberPoint{}, Questions: []TopQuestion{},
 		Posters: []PosterFigure{}, Channels: []ChannelSeries{}, Reminders: []ReminderFigure{},
 	}
-	sum := &f.Summary
+	titles := map[string]string{}
+	for _, sess := range s.Sessions {
+		titles[sess.ID] = sess.Title
+	}
+	f.addSessions(s, in.Questions, titles)
+	f.addMembers(in.Activity)
+	f.addPosters(prog, in.Posters, in.Activity)
+	f.addReminders(in.Reminders, titles)
+	f.addDMs(in.DMs)
+	return f
+}
 
-	// Sessions and their questions.
+// addSessions counts the sessions' questions, and picks the top ones.
+func (f *Figures) addSessions(s *Schedule, questions []Question, titles map[string]string) {
+	sum := &f.Summary
 	bySession := map[string]int{}
 	for _, sess := range s.Sessions {
 		bySession[sess.ID] = len(f.Sessions)
 		f.Sessions = append(f.Sessions, SessionFigure{ID: sess.ID, Title: sess.Title, Kind: sess.Kind, Speakers: sess.Speakers,
 			Start: sess.Start, End: sess.End, ByStatus: map[QuestionStatus]int{}})
 	}
-	titles := map[string]string{}
-	for _, sess := range s.Sessions {
-		titles[sess.ID] = sess.Title
-	}
 	var shown []Question
-	for _, q := range in.Questions {
+	for _, q := range questions {
 		i, ok := bySession[q.SessionID]
 		if !ok { // a session since removed from the program
 			i = len(f.Sessions)
@@ -255,9 +263,12 @@ func ComputeFigures(prog *Program, in FigureInput, now time.Time) Figures {
 		}
 		f.Questions = append(f.Questions, TopQuestion{ID: q.ID, Session: title, Text: q.Text, Votes: q.Votes, Status: q.Status})
 	}
+}
 
-	// Members.
-	for i, m := range in.Activity.Members {
+// addMembers draws the members over time.
+func (f *Figures) addMembers(activity ActivityCounts) {
+	sum := &f.Summary
+	for i, m := range activity.Members {
 		p := MemberPoint{At: m.Bucket.Add(ActivityBucket), Joins: m.Joins, Leaves: m.Leaves, Members: m.Members, Known: m.Known}
 		sum.Joins += m.Joins
 		sum.Leaves += m.Leaves
@@ -277,11 +288,15 @@ func ComputeFigures(prog *Program, in FigureInput, now time.Time) Figures {
 			sum.MembersPeak = max(sum.MembersPeak, p.Members, sum.MembersStart)
 		}
 	}
+}
 
-	// Posters and the channels.
+// addPosters counts the messages of each poster channel, and of the bot's
+// channels over time.
+func (f *Figures) addPosters(prog *Program, posters []PosterRecord, activity ActivityCounts) {
+	sum := &f.Summary
 	channelOf := map[string]string{} // channel id -> poster id
 	checked := map[string]bool{}
-	for _, r := range in.Posters {
+	for _, r := range posters {
 		if r.ChannelID != "" {
 			channelOf[r.ChannelID] = r.PosterID
 		}
@@ -295,7 +310,7 @@ func ComputeFigures(prog *Program, in FigureInput, now time.Time) Figures {
 		}
 		series[channel][m.Bucket] += m.Messages
 	}
-	for _, m := range in.Activity.Messages {
+	for _, m := range activity.Messages {
 		sum.Messages += m.Messages
 		if id, ok := channelOf[m.Channel]; ok {
 			perPoster[id] += m.Messages
@@ -321,10 +336,13 @@ func ComputeFigures(prog *Program, in FigureInput, now time.Time) Figures {
 		}
 		f.Channels = append(f.Channels, cs)
 	}
+}
 
-	// Reminders.
+// addReminders lists the decided reminders, with their lateness.
+func (f *Figures) addReminders(reminders []ReminderRecord, titles map[string]string) {
+	sum := &f.Summary
 	var late []float64
-	for _, r := range in.Reminders {
+	for _, r := range reminders {
 		rf := ReminderFigure{SessionID: r.Key.SessionID, Title: titles[r.Key.SessionID], Lead: r.Key.Lead.String(),
 			Due: r.Due, Status: r.Status, PostedAt: r.PostedAt}
 		if rf.Title == "" {
@@ -352,9 +370,12 @@ func ComputeFigures(prog *Program, in FigureInput, now time.Time) Figures {
 		slices.Sort(late)
 		sum.LatenessMedian, sum.LatenessMax = late[len(late)/2], late[len(late)-1]
 	}
+}
 
-	// Direct messages.
-	for _, d := range in.DMs {
+// addDMs counts the direct messages by outcome.
+func (f *Figures) addDMs(dms []DMRecord) {
+	sum := &f.Summary
+	for _, d := range dms {
 		switch d.Status {
 		case StatusSent:
 			sum.DMsSent++
@@ -364,7 +385,6 @@ func ComputeFigures(prog *Program, in FigureInput, now time.Time) Figures {
 			sum.DMsSkipped++
 		}
 	}
-	return f
 }
 
 // SafeCell keeps a spreadsheet from reading a CSV cell as a formula, as the

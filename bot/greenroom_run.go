@@ -53,12 +53,19 @@ var greenRoomSpecs = []CommandSpec{
 	}},
 }
 
-// greenRoomFeature is the green room's commands and buttons, listed in
-// commands.go's features.
-func greenRoomFeature() feature {
-	return feature{
-		commands: map[string]handler{"checkin": (*Bot).checkInCommand},
-		presses:  map[string]handler{"checkin": (*Bot).checkInPress},
+// GreenRoomFeature is /checkin, the I'm here button, and the green room's
+// pings and refreshes that it does with the reminders.
+func GreenRoomFeature() Feature {
+	return Feature{
+		Name:     "greenroom",
+		Specs:    greenRoomSpecs,
+		Commands: map[string]Handler{"checkin": (*Bot).checkInCommand},
+		Presses:  map[string]Handler{"checkin": (*Bot).checkInPress},
+		Step:     (*Bot).stepGreen,
+		Init: func(b *Bot) (err error) {
+			b.greenStore, err = storeAs[GreenStore](b, "keep the green room's pings and check-ins (bot.GreenStore)")
+			return err
+		},
 	}
 }
 
@@ -76,8 +83,8 @@ func (b *Bot) checkInCommand(ctx context.Context, prog *Program, c Command, now 
 // checkIn records u as here for the session named (or, for "", every session
 // of the program u is listed for that has not ended). Only listed people may.
 func (b *Bot) checkIn(ctx context.Context, prog *Program, u User, session string, now time.Time) Reply {
-	st, ok := b.store.(GreenStore)
-	if !ok || !HasGreenRoom(prog.Schedule) {
+	st := b.greenStore
+	if st == nil || !HasGreenRoom(prog.Schedule) {
 		return ephemeral("There is no green room: no session lists people who check in (checkin: and chair: in schedule.yaml).")
 	}
 	var sessions []Session
@@ -144,8 +151,8 @@ func greenListed(prog *Program, u User) bool {
 // refreshes the green room (rights, who is missing, messages). It returns when
 // the next ping falls due and whether it sent any.
 func (b *Bot) stepGreen(ctx context.Context, prog *Program, upSince time.Time) (time.Time, bool, error) {
-	st, ok := b.store.(GreenStore)
-	if !ok || !HasGreenRoom(prog.Schedule) {
+	st := b.greenStore
+	if st == nil || !HasGreenRoom(prog.Schedule) {
 		return time.Time{}, false, nil
 	}
 	recs, ins, err := greenRead(ctx, st)
@@ -252,7 +259,7 @@ func (b *Bot) greenMembers(ctx context.Context) Members {
 // an escalation with no one missing is recorded as all-in and not sent. Only a
 // store error stops the bot.
 func (b *Bot) sendGreen(ctx context.Context, prog *Program, p GreenPing, state GreenState, upSince time.Time) error {
-	st := b.store.(GreenStore)
+	st := b.greenStore
 	rec := GreenRecord{Key: p.Key, Due: p.Due, Status: StatusPending}
 	put := func(ctx context.Context) error {
 		if err := st.PutGreenRecord(ctx, rec); err != nil {
@@ -365,7 +372,7 @@ func (b *Bot) topQuestions(ctx context.Context, sessionID string) string {
 // those who are not, and the posted check-ins and escalations edited where
 // what they show changed.
 func (b *Bot) refreshGreen(ctx context.Context, prog *Program, members Members) error {
-	st := b.store.(GreenStore)
+	st := b.greenStore
 	recs, ins, err := greenRead(ctx, st)
 	if err != nil {
 		return err
@@ -476,8 +483,8 @@ func (b *Bot) greenRights(ctx context.Context, prog *Program, members Members, i
 // reminders: left pending (and so sent again with the same nonces) on a
 // transport that deduplicates, recorded as unknown elsewhere.
 func (b *Bot) recoverGreen(ctx context.Context, dedup bool) error {
-	st, ok := b.store.(GreenStore)
-	if !ok {
+	st := b.greenStore
+	if st == nil { // no GreenRoomFeature
 		return nil
 	}
 	list, err := st.GreenRecords(ctx)
@@ -518,8 +525,8 @@ type GreenPerson struct {
 // greenOverview is the green room of the next two sessions that list people and
 // have not ended, for the dashboard; nil without a green room.
 func (b *Bot) greenOverview(ctx context.Context, prog *Program, now time.Time) ([]GreenEntry, error) {
-	st, ok := b.store.(GreenStore)
-	if !ok || !HasGreenRoom(prog.Schedule) {
+	st := b.greenStore
+	if st == nil || !HasGreenRoom(prog.Schedule) {
 		return nil, nil
 	}
 	recs, ins, err := greenRead(ctx, st)

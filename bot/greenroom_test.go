@@ -165,7 +165,7 @@ func (g *greenTransport) lines() []string {
 
 func newGreenBot(t *testing.T, clock Clock, st *greenStore, tr *greenTransport, prog *Program) *Bot {
 	t.Helper()
-	b, err := New(Config{Program: prog, Clock: clock, Store: st, Transport: tr})
+	b, err := New(Config{Features: featuresFor(st), Program: prog, Clock: clock, Store: st, Transport: tr})
 	if err != nil {
 		t.Fatal(err)
 	}

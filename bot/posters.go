@@ -17,14 +17,11 @@ import (
 // of posters with long abstracts, and no more.
 const MaxPostersSize = 4 << 20
 
-// Discord's limits on a guild's channels, which bound how many posters a
-// workshop can have: each poster gets a channel, in categories of at most
-// MaxCategoryChannels, one or more per poster session.
-const (
-	MaxGuildChannels    = 500 // channels and categories together
-	MaxCategoryChannels = 50  // channels in one category
-	BotChannels         = 4   // the bot's own channels (announcements, questions, moderators, spare)
-)
+// BotChannels is how many of the guild's MaxGuildChannels the bot keeps for its
+// own channels (announcements, questions, moderators, spare): each poster gets
+// a channel, in categories of at most MaxCategoryChannels, one or more per
+// poster session.
+const BotChannels = 4
 
 // The columns of posters.csv, in the order error messages list them.
 var (

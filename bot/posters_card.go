@@ -9,18 +9,9 @@ import (
 	"unicode/utf8"
 )
 
-// Discord's limits on what a poster channel carries; the one place the domain
-// knows them (the discord edge and its fake check them again).
-const (
-	MaxChannelName      = 100  // characters in a channel name
-	MaxTopic            = 1024 // characters in a channel topic
-	MaxEmbedTitle       = 256
-	MaxEmbedDescription = 4096
-	MaxEmbedFieldValue  = 1024
-	MaxEmbedFooter      = 2048
-	MaxEmbedTotal       = 6000 // characters in all of a message's embeds together
-	MaxPosterLinks      = 10   // links presenters may add to a card with /poster link
-)
+// MaxPosterLinks is how many links presenters may add to a card with /poster
+// link (our own bound; Discord's are in limits.go).
+const MaxPosterLinks = 10
 
 // archiveCategory is the category that receives the channels of posters removed
 // from posters.csv; "(2)", "(3)"... follow when it is full.

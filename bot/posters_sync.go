@@ -11,19 +11,6 @@ import (
 	"time"
 )
 
-// Permission bits a poster sync grants or denies (Discord's numbering).
-const (
-	PermViewChannel        int64 = 1 << 10
-	PermSendMessages       int64 = 1 << 11
-	PermManageMessages     int64 = 1 << 13 // delete others' messages (no longer pins: see PermPinMessages)
-	PermEmbedLinks         int64 = 1 << 14
-	PermAttachFiles        int64 = 1 << 15
-	PermReadMessageHistory int64 = 1 << 16
-	// PermPinMessages pins and unpins; since Discord's pin permission split
-	// MANAGE_MESSAGES no longer does (discord-api-docs PRs #7766, #7770).
-	PermPinMessages int64 = 1 << 51
-)
-
 // Rights on poster channels. A presenter may run the conversation in their own
 // channel (pin, delete messages, share files) but holds nothing that could
 // rename or delete it (MANAGE_CHANNELS) or change its rights (MANAGE_ROLES).
@@ -387,37 +374,61 @@ func PlanPosterSync(d PosterDesired, guild []GuildChannel, recs map[string]Poste
 			continue
 		}
 		wanted[c.ID] = true
-		e := PosterEdit{PosterID: w.Poster.ID, ChannelID: c.ID, Was: c.Name}
-		if c.Name != w.Name {
-			e.Name = &w.Name
-		}
-		if c.Topic != w.Topic {
-			e.Topic = &w.Topic
-		}
-		if id, ok := catID[w.Category]; !ok || c.ParentID != id {
-			e.Category = w.Category
-		}
-		if e.Name != nil || e.Topic != nil || e.Category != "" {
-			if e.Category != "" {
-				moves = append(moves, e)
-			} else {
-				p.Edits = append(p.Edits, e)
-			}
-		}
-		if set, del := rightsDiff(c.Overwrites, w.Overwrites, d.Everyone, d.Archived); len(set)+len(del) > 0 {
-			p.Rights = append(p.Rights, RightsChange{PosterID: w.Poster.ID, ChannelID: c.ID, Set: set, Delete: del})
-		}
-		switch {
-		case rec.CardMessageID == "":
-			p.Cards = append(p.Cards, CardChange{PosterID: w.Poster.ID, ChannelID: c.ID})
-		case rec.CardHash != w.CardHash:
-			p.Cards = append(p.Cards, CardChange{PosterID: w.Poster.ID, ChannelID: c.ID, MessageID: rec.CardMessageID})
+		if e, move := p.planChannel(d, w, rec, c, catID); move {
+			moves = append(moves, e)
 		}
 	}
-	// Channels of posters that left the file: recorded ones, and recoverable
-	// ones in poster categories, never deleted, moved to the archive. They move
-	// first, making room for the moves between categories, then the new
-	// channels come (see applyPosterPlan).
+	p.planArchive(d, guild, recs, wanted, byID, catID, inCat)
+	p.Edits = append(p.Edits, orderMoves(moves, byID, catID, inCat)...)
+
+	total := len(guild) + len(p.Categories) + len(p.Creates)
+	if total > MaxGuildChannels {
+		p.Refused = fmt.Sprintf("the guild has %d channels and categories; the posters need %d more (%d channels, %d categories): %d in all, more than Discord's %d. Nothing was created; remove posters from posters.csv or channels from the server",
+			len(guild), len(p.Categories)+len(p.Creates), len(p.Creates), len(p.Categories), total, MaxGuildChannels)
+	}
+	return p
+}
+
+// planChannel plans what an existing poster channel c needs: an edit (added
+// to p, or returned with move true when it changes category, for orderMoves),
+// its rights and its card.
+func (p *PosterPlan) planChannel(d PosterDesired, w PosterWant, rec PosterRecord, c GuildChannel, catID map[string]string) (PosterEdit, bool) {
+	e := PosterEdit{PosterID: w.Poster.ID, ChannelID: c.ID, Was: c.Name}
+	if c.Name != w.Name {
+		e.Name = &w.Name
+	}
+	if c.Topic != w.Topic {
+		e.Topic = &w.Topic
+	}
+	if id, ok := catID[w.Category]; !ok || c.ParentID != id {
+		e.Category = w.Category
+	}
+	move := false
+	if e.Name != nil || e.Topic != nil || e.Category != "" {
+		if e.Category != "" {
+			move = true
+		} else {
+			p.Edits = append(p.Edits, e)
+		}
+	}
+	if set, del := rightsDiff(c.Overwrites, w.Overwrites, d.Everyone, d.Archived); len(set)+len(del) > 0 {
+		p.Rights = append(p.Rights, RightsChange{PosterID: w.Poster.ID, ChannelID: c.ID, Set: set, Delete: del})
+	}
+	switch {
+	case rec.CardMessageID == "":
+		p.Cards = append(p.Cards, CardChange{PosterID: w.Poster.ID, ChannelID: c.ID})
+	case rec.CardHash != w.CardHash:
+		p.Cards = append(p.Cards, CardChange{PosterID: w.Poster.ID, ChannelID: c.ID, MessageID: rec.CardMessageID})
+	}
+	return e, move
+}
+
+// planArchive plans the channels of posters that left the file: recorded
+// ones, and recoverable ones in poster categories, never deleted, moved to
+// the archive. They move first, making room for the moves between
+// categories, then the new channels come (see applyPosterPlan).
+func (p *PosterPlan) planArchive(d PosterDesired, guild []GuildChannel, recs map[string]PosterRecord, wanted map[string]bool,
+	byID map[string]GuildChannel, catID map[string]string, inCat map[string]int) {
 	recorded := map[string]string{}
 	for id, r := range recs {
 		if r.ChannelID != "" {
@@ -443,14 +454,6 @@ func PlanPosterSync(d PosterDesired, guild []GuildChannel, recs map[string]Poste
 		}
 		inCat[byID[a.ChannelID].ParentID]--
 	}
-	p.Edits = append(p.Edits, orderMoves(moves, byID, catID, inCat)...)
-
-	total := len(guild) + len(p.Categories) + len(p.Creates)
-	if total > MaxGuildChannels {
-		p.Refused = fmt.Sprintf("the guild has %d channels and categories; the posters need %d more (%d channels, %d categories): %d in all, more than Discord's %d. Nothing was created; remove posters from posters.csv or channels from the server",
-			len(guild), len(p.Categories)+len(p.Creates), len(p.Creates), len(p.Categories), total, MaxGuildChannels)
-	}
-	return p
 }
 
 // archiveSlot picks the first archive category with room.
@@ -665,7 +668,7 @@ func (b *Bot) SyncPosters(ctx context.Context) (PosterReport, error) {
 	// one does as soon as it is recorded, not when the whole sync is over
 	// (480 channels at Discord's pace take minutes).
 	b.setPlaces(d, matched)
-	b.applyPosterPlan(ctx, pg, prog, d, plan, guild, recs, matched, &rep)
+	b.applyPosterPlan(ctx, pg, d, plan, guild, recs, matched, &rep)
 	b.setPlaces(d, matched)
 	b.log.Info("poster sync", "created", len(rep.Created), "categories", rep.Categories, "edited", len(rep.Edited),
 		"cards_posted", rep.CardsPosted, "cards_edited", rep.CardsEdited, "rights", rep.Rights,
@@ -702,68 +705,106 @@ func (b *Bot) posterMembers(ctx context.Context, pg PosterGuild, prog *Program) 
 // applyPosterPlan carries the plan out, recording each poster's channel as soon
 // as it exists, so that a crash half-way loses nothing. A failure is reported
 // and the rest goes on.
-func (b *Bot) applyPosterPlan(ctx context.Context, pg PosterGuild, prog *Program, d PosterDesired, plan PosterPlan,
+func (b *Bot) applyPosterPlan(ctx context.Context, pg PosterGuild, d PosterDesired, plan PosterPlan,
 	guild []GuildChannel, stored, matched map[string]PosterRecord, rep *PosterReport) {
-	fail := func(what string, err error) {
-		b.log.Error("poster sync: "+what, "err", err)
-		rep.Failed = append(rep.Failed, what+": "+err.Error())
+	a := &posterApply{b: b, pg: pg, d: d, matched: matched, rep: rep,
+		catID: map[string]string{}, wantOf: map[string]PosterWant{}}
+	for _, w := range d.Posters {
+		a.wantOf[w.Poster.ID] = w
 	}
-	// Store the mappings found again (and records of posters seen for the first time).
-	for id, r := range matched {
+	a.recordMatched(ctx, stored)
+	a.categories(ctx, guild, plan.Categories)
+	// Archive first and move between categories next, so that every category
+	// has room for what comes in; then create.
+	a.archive(ctx, plan.Archive)
+	a.edit(ctx, plan.Edits)
+	if !a.create(ctx, plan.Creates) {
+		return
+	}
+	a.rights(ctx, plan.Rights)
+	a.cards(ctx, plan.Cards)
+}
+
+// posterApply is one run of applyPosterPlan: what its steps share.
+type posterApply struct {
+	b       *Bot
+	pg      PosterGuild
+	d       PosterDesired
+	matched map[string]PosterRecord // by poster id; updated as channels and cards come
+	rep     *PosterReport
+	catID   map[string]string     // category ids by name
+	wantOf  map[string]PosterWant // by poster id
+}
+
+// fail reports a step that failed; the sync goes on with the next.
+func (a *posterApply) fail(what string, err error) {
+	a.b.log.Error("poster sync: "+what, "err", err)
+	a.rep.Failed = append(a.rep.Failed, what+": "+err.Error())
+}
+
+// recordMatched stores the mappings found again (and records of posters seen
+// for the first time).
+func (a *posterApply) recordMatched(ctx context.Context, stored map[string]PosterRecord) {
+	for id, r := range a.matched {
 		if old, ok := stored[id]; !ok || old.ChannelID != r.ChannelID || old.CardMessageID != r.CardMessageID || old.CardHash != r.CardHash {
 			if r.ChannelID == "" && !ok {
 				continue
 			}
-			if err := b.ps.PutPosterRecord(ctx, r); err != nil {
-				fail("record "+id, err)
+			if err := a.b.ps.PutPosterRecord(ctx, r); err != nil {
+				a.fail("record "+id, err)
 			}
 		}
 	}
-	catID := map[string]string{}
+}
+
+// categories learns the guild's categories and creates those the plan needs.
+func (a *posterApply) categories(ctx context.Context, guild []GuildChannel, create []string) {
 	for _, c := range guild {
 		if c.Category {
-			if _, dup := catID[c.Name]; !dup {
-				catID[c.Name] = c.ID
+			if _, dup := a.catID[c.Name]; !dup {
+				a.catID[c.Name] = c.ID
 			}
 		}
 	}
-	for _, name := range plan.Categories {
-		c, err := pg.CreateChannel(ctx, ChannelSpec{Name: name, Category: true})
+	for _, name := range create {
+		c, err := a.pg.CreateChannel(ctx, ChannelSpec{Name: name, Category: true})
 		if err != nil {
-			fail("create category "+name, err)
+			a.fail("create category "+name, err)
 			continue
 		}
-		catID[name] = c.ID
-		rep.Categories++
+		a.catID[name] = c.ID
+		a.rep.Categories++
 	}
-	wantOf := map[string]PosterWant{}
-	for _, w := range d.Posters {
-		wantOf[w.Poster.ID] = w
-	}
-	// Archive first and move between categories next, so that every category
-	// has room for what comes in; then create.
-	for _, a := range plan.Archive {
-		id, ok := catID[a.Category]
+}
+
+// archive moves the channels of removed posters to the archive categories.
+func (a *posterApply) archive(ctx context.Context, archive []PosterEdit) {
+	for _, e := range archive {
+		id, ok := a.catID[e.Category]
 		if !ok {
-			fail("archive #"+a.Was, fmt.Errorf("category %q does not exist", a.Category))
+			a.fail("archive #"+e.Was, fmt.Errorf("category %q does not exist", e.Category))
 			continue
 		}
-		if err := pg.EditChannel(ctx, a.ChannelID, ChannelEdit{ParentID: &id}); err != nil {
-			fail("archive #"+a.Was, err)
+		if err := a.pg.EditChannel(ctx, e.ChannelID, ChannelEdit{ParentID: &id}); err != nil {
+			a.fail("archive #"+e.Was, err)
 			continue
 		}
-		rep.Archived = append(rep.Archived, "#"+a.Was)
+		a.rep.Archived = append(a.rep.Archived, "#"+e.Was)
 	}
-	now := b.clock.Now()
-	for _, e := range plan.Edits {
+}
+
+// edit renames, retopics and moves channels.
+func (a *posterApply) edit(ctx context.Context, edits []PosterEdit) {
+	now := a.b.clock.Now()
+	for _, e := range edits {
 		// A name or topic change spends one of Discord's two per channel per
 		// 10 minutes, shared with /poster topic: beyond them it waits for
 		// the sync that the budget allows (a move between categories goes
 		// on at once).
 		if e.Name != nil || e.Topic != nil {
-			if next, ok := b.topicSlot(e.PosterID, now); !ok {
-				b.posterRetryAt(next)
-				rep.Deferred = append(rep.Deferred, "#"+e.Was)
+			if next, ok := a.b.topicSlot(e.PosterID, now); !ok {
+				a.b.posterRetryAt(next)
+				a.rep.Deferred = append(a.rep.Deferred, "#"+e.Was)
 				if e.Category == "" {
 					continue
 				}
@@ -772,106 +813,120 @@ func (b *Bot) applyPosterPlan(ctx context.Context, pg PosterGuild, prog *Program
 		}
 		ce := ChannelEdit{Name: e.Name, Topic: e.Topic}
 		if e.Category != "" {
-			id, ok := catID[e.Category]
+			id, ok := a.catID[e.Category]
 			if !ok {
-				fail("move #"+e.Was, fmt.Errorf("category %q does not exist", e.Category))
+				a.fail("move #"+e.Was, fmt.Errorf("category %q does not exist", e.Category))
 				continue
 			}
 			ce.ParentID = &id
 		}
-		if err := pg.EditChannel(ctx, e.ChannelID, ce); err != nil {
-			fail("update #"+e.Was, err)
+		if err := a.pg.EditChannel(ctx, e.ChannelID, ce); err != nil {
+			a.fail("update #"+e.Was, err)
 			continue
 		}
 		if e.Name != nil {
-			rep.Edited = append(rep.Edited, "#"+e.Was+" → #"+*e.Name)
+			a.rep.Edited = append(a.rep.Edited, "#"+e.Was+" → #"+*e.Name)
 		} else {
-			rep.Edited = append(rep.Edited, "#"+e.Was)
+			a.rep.Edited = append(a.rep.Edited, "#"+e.Was)
 		}
 	}
-	for _, w := range plan.Creates {
+}
+
+// create makes the new posters' channels, each recorded, placed and given its
+// card at once. It returns false if ctx ended, and the sync with it.
+func (a *posterApply) create(ctx context.Context, creates []PosterWant) bool {
+	for _, w := range creates {
 		if ctx.Err() != nil {
-			fail("sync", ctx.Err())
-			return
+			a.fail("sync", ctx.Err())
+			return false
 		}
-		parent, ok := catID[w.Category]
+		parent, ok := a.catID[w.Category]
 		if !ok {
-			fail("create #"+w.Name, fmt.Errorf("category %q does not exist", w.Category))
+			a.fail("create #"+w.Name, fmt.Errorf("category %q does not exist", w.Category))
 			continue
 		}
-		c, err := pg.CreateChannel(ctx, ChannelSpec{Name: w.Name, Topic: w.Topic, ParentID: parent, Overwrites: w.Overwrites})
+		c, err := a.pg.CreateChannel(ctx, ChannelSpec{Name: w.Name, Topic: w.Topic, ParentID: parent, Overwrites: w.Overwrites})
 		if err != nil {
-			fail("create #"+w.Name, err)
+			a.fail("create #"+w.Name, err)
 			continue
 		}
-		rec := matched[w.Poster.ID]
+		rec := a.matched[w.Poster.ID]
 		rec.PosterID, rec.ChannelID, rec.CardMessageID, rec.CardHash = w.Poster.ID, c.ID, "", ""
-		rep.Created = append(rep.Created, w.Name)
+		a.rep.Created = append(a.rep.Created, w.Name)
 		for _, o := range w.Overwrites {
-			if d.presenterOverwrite(o.ID) {
-				rep.Rights++
+			if a.d.presenterOverwrite(o.ID) {
+				a.rep.Rights++
 			}
 		}
-		if err := b.ps.PutPosterRecord(ctx, rec); err != nil {
-			fail("record #"+w.Name, err)
+		if err := a.b.ps.PutPosterRecord(ctx, rec); err != nil {
+			a.fail("record #"+w.Name, err)
 		}
-		b.addPlace(w, rec.ChannelID)
-		rec = b.postCard(ctx, pg, w, rec, rep, fail)
-		matched[w.Poster.ID] = rec
+		a.b.addPlace(w, rec.ChannelID)
+		rec = a.b.postCard(ctx, a.pg, w, rec, a.rep, a.fail)
+		a.matched[w.Poster.ID] = rec
 	}
-	for _, r := range plan.Rights {
+	return true
+}
+
+// rights sets and removes overwrites on existing channels.
+func (a *posterApply) rights(ctx context.Context, changes []RightsChange) {
+	for _, r := range changes {
 		// The report counts presenters' rights apart from the overwrites that lock
 		// or open a whole channel (@everyone's and the bot's own), once a channel.
 		locked := false
 		count := func(id string) {
-			if d.presenterOverwrite(id) {
-				rep.Rights++
+			if a.d.presenterOverwrite(id) {
+				a.rep.Rights++
 			} else {
 				locked = true
 			}
 		}
 		for _, o := range r.Set {
-			if err := pg.SetOverwrite(ctx, r.ChannelID, o); err != nil {
-				fail("rights in "+r.ChannelID+" for "+o.ID, err)
+			if err := a.pg.SetOverwrite(ctx, r.ChannelID, o); err != nil {
+				a.fail("rights in "+r.ChannelID+" for "+o.ID, err)
 				continue
 			}
 			count(o.ID)
 		}
 		for _, id := range r.Delete {
-			if err := pg.DeleteOverwrite(ctx, r.ChannelID, id); err != nil {
-				fail("remove rights in "+r.ChannelID+" for "+id, err)
+			if err := a.pg.DeleteOverwrite(ctx, r.ChannelID, id); err != nil {
+				a.fail("remove rights in "+r.ChannelID+" for "+id, err)
 				continue
 			}
 			count(id)
 		}
 		switch {
-		case locked && d.Archived:
-			rep.ReadOnly++
+		case locked && a.d.Archived:
+			a.rep.ReadOnly++
 		case locked:
-			rep.Reopened++
+			a.rep.Reopened++
 		}
 	}
-	for _, c := range plan.Cards {
-		w := wantOf[c.PosterID]
-		rec := matched[c.PosterID]
+}
+
+// cards edits the cards that changed, and posts again those someone deleted.
+func (a *posterApply) cards(ctx context.Context, cards []CardChange) {
+	for _, c := range cards {
+		w := a.wantOf[c.PosterID]
+		rec := a.matched[c.PosterID]
 		if c.MessageID != "" {
-			err := pg.EditCard(ctx, c.ChannelID, c.MessageID, w.Card)
+			err := a.pg.EditCard(ctx, c.ChannelID, c.MessageID, w.Card)
 			if err == nil {
 				rec.CardHash = w.CardHash
-				rep.CardsEdited++
-				if err := b.ps.PutPosterRecord(ctx, rec); err != nil {
-					fail("record the card of "+c.PosterID, err)
+				a.rep.CardsEdited++
+				if err := a.b.ps.PutPosterRecord(ctx, rec); err != nil {
+					a.fail("record the card of "+c.PosterID, err)
 				}
-				matched[c.PosterID] = rec
+				a.matched[c.PosterID] = rec
 				continue
 			}
 			if !errors.Is(err, ErrNotFound) {
-				fail("edit the card of "+c.PosterID, err)
+				a.fail("edit the card of "+c.PosterID, err)
 				continue
 			}
 			rec.CardMessageID = "" // deleted by someone: post it again
 		}
-		matched[c.PosterID] = b.postCard(ctx, pg, w, rec, rep, fail)
+		a.matched[c.PosterID] = a.b.postCard(ctx, a.pg, w, rec, a.rep, a.fail)
 	}
 }
 
@@ -1008,20 +1063,14 @@ func (b *Bot) learnPresenter(prog *Program, u User) bool {
 	return true
 }
 
-// startPosters starts the poster loop, with a first sync, when the transport
-// can hold poster channels; stop ends it and waits.
-func (b *Bot) startPosters(ctx context.Context) (stop func()) {
+// runPosters runs the poster loop, with a first sync, when the transport can
+// hold poster channels, until ctx ends.
+func (b *Bot) runPosters(ctx context.Context) {
 	if _, ok := b.out.(PosterGuild); !ok || b.ps == nil {
-		return func() {}
+		return
 	}
 	b.RequestPosterSync(false)
-	lctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		b.posterLoop(lctx)
-	}()
-	return func() { cancel(); <-done }
+	b.posterLoop(ctx)
 }
 
 // posterLoop runs requested syncs and posts queued announcements, outside the

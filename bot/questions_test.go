@@ -205,7 +205,7 @@ func newEnv(t *testing.T, moderated bool) *env {
 // newBot is a bot on e's store, transport and clock: a second one is the bot
 // after a restart.
 func (e *env) newBot() *bot.Bot {
-	b, err := bot.New(bot.Config{
+	b, err := bot.New(bot.Config{Features: allFeatures(),
 		Program: &bot.Program{Schedule: e.sched}, Clock: e.clock,
 		Store: e.db, Questions: e.qs, Transport: e.tr,
 	})
@@ -515,7 +515,7 @@ func TestQuestionsCommandsAreForModerators(t *testing.T) {
 	id := e.mustAsk(alice, "Will the slides be shared?")
 	before := e.get(id)
 	n := 0
-	for _, spec := range bot.CommandSpecs {
+	for _, spec := range bot.Specs(allFeatures()) {
 		if !strings.HasPrefix(spec.Name, "questions ") {
 			continue
 		}

@@ -42,8 +42,9 @@ func newReloadFixture(t *testing.T) *reloadFixture {
 		t.Fatal(err)
 	}
 	f.tr = &recorder{}
-	f.bot, err = New(Config{Program: prog, Clock: bottest.NewClock(time.Date(2021, 12, 14, 6, 0, 0, 0, et)),
-		Store: &announceStore{memStore: newMemStore()}, Transport: f.tr})
+	st := &announceStore{memStore: newMemStore()}
+	f.bot, err = New(Config{Features: featuresFor(st), Program: prog, Clock: bottest.NewClock(time.Date(2021, 12, 14, 6, 0, 0, 0, et)),
+		Store: st, Transport: f.tr})
 	if err != nil {
 		t.Fatal(err)
 	}

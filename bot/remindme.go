@@ -149,8 +149,8 @@ func earliest(a, b time.Time) time.Time {
 // stepRemindme runs /remindme's due work: the reminder roles' pings, then the
 // direct messages. It returns when the next falls due and whether it sent any.
 func (b *Bot) stepRemindme(ctx context.Context, prog *Program, upSince time.Time) (time.Time, bool, error) {
-	st, ok := b.store.(DMStore)
-	if !ok {
+	st := b.dmStore
+	if st == nil {
 		return time.Time{}, false, nil
 	}
 	subs, err := st.Subscriptions(ctx)
@@ -282,8 +282,22 @@ var remindmeSpecs = []CommandSpec{
 	}},
 }
 
-func init() {
-	handlers["remindme"] = handleRemindMe
+// RemindMeFeature is /remindme, and the reminder roles' pings and direct
+// messages it sends with the reminders.
+func RemindMeFeature() Feature {
+	return Feature{
+		Name:     "remindme",
+		Specs:    remindmeSpecs,
+		Commands: map[string]Handler{"remindme": handleRemindMe},
+		Step:     (*Bot).stepRemindme,
+		Init: func(b *Bot) (err error) {
+			if b.dmStore, err = storeAs[DMStore](b, "keep /remindme's subscriptions (bot.DMStore)"); err != nil {
+				return err
+			}
+			b.roleStore, err = storeAs[RoleStore](b, "keep /remindme's reminder roles (bot.RoleStore)")
+			return err
+		},
+	}
 }
 
 // handleRemindMe toggles a subscription: the same command again stops it; with a
@@ -296,17 +310,13 @@ func handleRemindMe(b *Bot, ctx context.Context, prog *Program, c Command, now t
 	if !ok {
 		return ephemeral(fmt.Sprintf("No session %q. Pick one from the list, or see `/schedule`.", c.Options["session"]))
 	}
-	before, given := DefaultBefore, false
-	if v := strings.TrimSpace(c.Options["before"]); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 24*60 {
-			return ephemeral(fmt.Sprintf("before: %q is not a number of minutes from 0 to 1440.", v))
-		}
-		before, given = time.Duration(n)*time.Minute, true
+	before, given, bad := remindMeBefore(c)
+	if bad != "" {
+		return ephemeral(bad)
 	}
 	dmOpt, dmGiven := c.Options["dm"] == "true", strings.TrimSpace(c.Options["dm"]) != ""
-	st, ok := b.store.(DMStore)
-	if _, ok2 := b.out.(DirectMessenger); !ok || !ok2 {
+	st := b.dmStore
+	if _, ok := b.out.(DirectMessenger); st == nil || !ok {
 		return ephemeral("Reminders are not available on this bot.")
 	}
 	rm, rs, roles := b.roleMode()
@@ -337,28 +347,9 @@ func handleRemindMe(b *Bot, ctx context.Context, prog *Program, c Command, now t
 	if old != nil && !dmGiven {
 		sub.DM = old.DM || !roles
 	}
-	fallback := ""
-	if !sub.DM {
-		if err := b.giveReminderRole(ctx, rm, rs, c.User.ID, RoleKey{sess.ID, before}); err != nil {
-			fallback = " (the reminder role could not be given)"
-			if errors.Is(err, ErrRoleLimit) {
-				b.warnRoleLimit(ctx, err)
-				fallback = " (the server has no room for a reminder role)"
-			} else {
-				b.log.Warn("/remindme: no reminder role; a direct message instead", "user", c.User.ID, "session", sess.ID, "err", err)
-			}
-			sub.DM = true
-		}
-	}
-	if sub.DM {
-		if o, ok := b.out.(DMOpener); ok {
-			ch, err := o.OpenDM(ctx, c.User.ID)
-			if err != nil {
-				b.log.Warn("/remindme: DM channel not opened", "user", c.User.ID, "err", err)
-				return ephemeral("I cannot open a direct message with you. Check that you accept direct messages from server members, or subscribe without `dm`.")
-			}
-			sub.DMChannel = ch
-		}
+	fallback, refused := b.remindMeHow(ctx, c, rm, rs, &sub)
+	if refused != "" {
+		return ephemeral(refused)
 	}
 	if err := st.PutSubscription(ctx, sub); err != nil {
 		return b.internal(err, "/remindme: put subscription")
@@ -375,6 +366,50 @@ func handleRemindMe(b *Bot, ctx context.Context, prog *Program, c Command, now t
 	}
 	return ephemeral(fmt.Sprintf("I will %s %s before **%s** (%s, %s). Run `/remindme %s` again to cancel.",
 		how, durationWords(before), sess.Title, stamp(sess.Start, 't'), stamp(sess.Start, 'R'), sess.ID))
+}
+
+// remindMeBefore reads /remindme's before option: how long before, whether it
+// was given, or what is wrong with it.
+func remindMeBefore(c Command) (before time.Duration, given bool, bad string) {
+	before = DefaultBefore
+	if v := strings.TrimSpace(c.Options["before"]); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 24*60 {
+			return 0, false, fmt.Sprintf("before: %q is not a number of minutes from 0 to 1440.", v)
+		}
+		before, given = time.Duration(n)*time.Minute, true
+	}
+	return before, given, ""
+}
+
+// remindMeHow settles how sub's reminder comes: the reminder role of its
+// session and lead, or else a direct message, whose channel is opened now.
+// It returns the note the reply adds when the role could not be given, or a
+// refusal when no direct message can be sent.
+func (b *Bot) remindMeHow(ctx context.Context, c Command, rm RoleManager, rs RoleStore, sub *Subscription) (fallback, refused string) {
+	if !sub.DM {
+		if err := b.giveReminderRole(ctx, rm, rs, c.User.ID, RoleKey{sub.SessionID, sub.Before}); err != nil {
+			fallback = " (the reminder role could not be given)"
+			if errors.Is(err, ErrRoleLimit) {
+				b.warnRoleLimit(ctx, err)
+				fallback = " (the server has no room for a reminder role)"
+			} else {
+				b.log.Warn("/remindme: no reminder role; a direct message instead", "user", c.User.ID, "session", sub.SessionID, "err", err)
+			}
+			sub.DM = true
+		}
+	}
+	if sub.DM {
+		if o, ok := b.out.(DMOpener); ok {
+			ch, err := o.OpenDM(ctx, c.User.ID)
+			if err != nil {
+				b.log.Warn("/remindme: DM channel not opened", "user", c.User.ID, "err", err)
+				return "", "I cannot open a direct message with you. Check that you accept direct messages from server members, or subscribe without `dm`."
+			}
+			sub.DMChannel = ch
+		}
+	}
+	return fallback, ""
 }
 
 // takeReminderRole takes back the reminder role of a subscription that ended

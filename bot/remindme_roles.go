@@ -181,8 +181,8 @@ type remindState struct {
 // store keeps them.
 func (b *Bot) roleMode() (RoleManager, RoleStore, bool) {
 	rm, ok := b.out.(RoleManager)
-	rs, ok2 := b.store.(RoleStore)
-	return rm, rs, ok && ok2
+	rs := b.roleStore
+	return rm, rs, ok && rs != nil
 }
 
 // giveReminderRole gives the user the reminder role for k, making the role if

@@ -10,15 +10,6 @@ import (
 	"time"
 )
 
-// MaxContent is Discord's limit on a message's content, in characters.
-const MaxContent = 2000
-
-// stamp writes t as a Discord timestamp, which every reader sees in their own time
-// zone. Style t is a short time, R is relative ("in 15 minutes"), f a full date-time.
-func stamp(t time.Time, style byte) string {
-	return fmt.Sprintf("<t:%d:%c>", t.Unix(), style)
-}
-
 // kindLabel is how a reminder names a session's kind.
 func kindLabel(s Session) string {
 	switch s.Kind {
@@ -248,20 +239,6 @@ func minutesAgo(d time.Duration) string {
 		return "1 minute ago"
 	}
 	return fmt.Sprintf("%d minutes ago", m)
-}
-
-// Truncate cuts s to at most n characters, at a line or word boundary when one is
-// near, and marks the cut with an ellipsis.
-func Truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	cut := string(r[:n-1])
-	if i := strings.LastIndexAny(cut, "\n "); i > len(cut)*3/4 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " \n") + "…"
 }
 
 var stampRE = regexp.MustCompile(`<t:(-?\d+)(?::([tTdDfFR]))?>`)

@@ -312,8 +312,8 @@ func (d *yamlDecoder) name(m map[string]entry, path, key string, dst *string) {
 	case !ok:
 	case v == "":
 		d.errorf(e.value, join(path, key), "is empty; remove the line to use the default %q", *dst)
-	case utf8.RuneCountInString(v) > 100:
-		d.errorf(e.value, join(path, key), "is %d characters; Discord names have at most 100", utf8.RuneCountInString(v))
+	case utf8.RuneCountInString(v) > MaxChannelName:
+		d.errorf(e.value, join(path, key), "is %d characters; Discord names have at most %d", utf8.RuneCountInString(v), MaxChannelName)
 	default:
 		*dst = v
 	}
@@ -934,8 +934,8 @@ func Slug(s string) string {
 		}
 	}
 	out := b.String()
-	if len(out) > 100 {
-		out = strings.TrimRight(out[:100], "-")
+	if len(out) > MaxChannelName {
+		out = strings.TrimRight(out[:MaxChannelName], "-")
 	}
 	return out
 }

@@ -32,6 +32,7 @@ type Console struct {
 
 	guild    consoleGuild       // poster channels, in memory (posters.go)
 	activity func(bot.Activity) // told of played messages, joins and leaves (repl.go)
+	commands []bot.CommandSpec  // the bot's commands, which Serve parses (repl.go)
 }
 
 var (
@@ -48,7 +49,7 @@ func New(out io.Writer, clock bot.Clock, loc *time.Location, reminderRole string
 // Post implements bot.Transport by printing the message under its channel.
 func (c *Console) Post(_ context.Context, m bot.Message) (bot.Posted, error) {
 	now := c.clock.Now()
-	text := c.render(m.Content, c.loc, now)
+	text := c.content(m.Content, now)
 	if m.PingRole && c.reminderRole != "" {
 		text = "@" + c.reminderRole + " " + text
 	}
@@ -73,7 +74,7 @@ func channelLabel(logical string) string {
 // Edit implements bot.Editor by printing the message's new text.
 func (c *Console) Edit(_ context.Context, channelID, messageID string, m bot.Message) error {
 	now := c.clock.Now()
-	text := c.render(m.Content, c.loc, now)
+	text := c.content(m.Content, now)
 	c.Printf("[%s] #%s (%s edited)\n%s%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), channelID, messageID, indent(text), buttons(m.Buttons))
 	return nil
 }
@@ -139,6 +140,13 @@ func (c *Console) render(text string, loc *time.Location, now time.Time) string 
 		}
 		return "#" + sub[2]
 	})
+}
+
+// content is a message's content as a Discord reader would see it: cut to
+// Discord's limit by the same function the discord edge cuts with, then
+// rendered.
+func (c *Console) content(text string, now time.Time) string {
+	return c.render(bot.Truncate(text, bot.MaxContent), c.loc, now)
 }
 
 func indent(s string) string {

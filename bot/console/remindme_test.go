@@ -38,7 +38,7 @@ sessions:
 	clock := bottest.NewClock(time.Date(2026, 6, 12, 8, 0, 0, 0, time.UTC))
 	var out bytes.Buffer
 	c := New(&out, clock, time.UTC, "")
-	b, err := bot.New(bot.Config{Program: &bot.Program{Schedule: s}, Clock: clock, Store: db, Transport: c})
+	b, err := bot.New(bot.Config{Features: allFeatures(), Program: &bot.Program{Schedule: s}, Clock: clock, Store: db, Transport: c})
 	if err != nil {
 		t.Fatal(err)
 	}

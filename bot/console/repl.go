@@ -37,44 +37,18 @@ type Line struct {
 // joining or leaving the guild.
 // `in #CHANNEL` sends the command from that channel (a poster channel, for the
 // presenters' /poster commands); the default is "console".
-// HH:MM is on the workshop day (date, in loc). Free text fills the command's first
+// Commands are those of specs (the bot's). HH:MM is on the workshop day (date, in loc). Free text fills the command's first
 // string option that was not given by name, so `/ask Why do neural ODEs work?` works.
-func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
+func ParseLine(text string, specs []bot.CommandSpec, day time.Time, loc *time.Location) (Line, error) {
 	var l Line
 	text = strings.TrimSpace(text)
 	if text == "" || strings.HasPrefix(text, "#") {
 		return l, nil
 	}
 	l.Command.User = bot.User{ID: "console-you", Name: "you"}
-	// The prefixes come in any order, each at most once.
-	seen := map[string]bool{}
-	for {
-		word, rest, _ := strings.Cut(text, " ")
-		if seen[word] || word != "at" && word != "as" && word != "in" {
-			break
-		}
-		seen[word] = true
-		arg, after, _ := strings.Cut(strings.TrimSpace(rest), " ")
-		text = strings.TrimSpace(after)
-		switch word {
-		case "at":
-			t, err := clockTime(arg, day, loc)
-			if err != nil {
-				return l, err
-			}
-			l.At = t
-		case "as":
-			name, roles, _ := strings.Cut(arg, "/")
-			if name == "" {
-				return l, fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
-			}
-			l.Command.User = bot.User{ID: "console-" + name, Name: name}
-			if roles != "" {
-				l.Command.User.Roles = strings.Split(roles, ",")
-			}
-		case "in":
-			l.Command.Channel = strings.TrimPrefix(arg, "#")
-		}
+	text, err := parsePrefixes(&l, text, day, loc)
+	if err != nil {
+		return l, err
 	}
 	if l.Command.Channel == "" {
 		l.Command.Channel = "console"
@@ -99,13 +73,13 @@ func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
 		return l, fmt.Errorf("%q: commands start with /, like /help (or press a button: press q:vote:1; or say, joins, leaves)", text)
 	}
 	words := strings.Fields(text[1:])
-	spec, n := matchSpec(words)
+	spec, n := matchSpec(specs, words)
 	if n == 0 {
 		name := ""
 		if len(words) > 0 {
 			name = words[0]
 		}
-		if subs := subCommands(name); len(subs) > 0 {
+		if subs := subCommands(specs, name); len(subs) > 0 {
 			if len(words) < 2 {
 				return l, fmt.Errorf("/%s needs a sub-command: %s", name, strings.Join(subs, ", "))
 			}
@@ -120,6 +94,42 @@ func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
 	}
 	l.Command.Options = opts
 	return l, nil
+}
+
+// parsePrefixes reads a line's `at`, `as` and `in` prefixes into l, and
+// returns the rest of the line.
+func parsePrefixes(l *Line, text string, day time.Time, loc *time.Location) (string, error) {
+	// The prefixes come in any order, each at most once.
+	seen := map[string]bool{}
+	for {
+		word, rest, _ := strings.Cut(text, " ")
+		if seen[word] || word != "at" && word != "as" && word != "in" {
+			break
+		}
+		seen[word] = true
+		arg, after, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		text = strings.TrimSpace(after)
+		switch word {
+		case "at":
+			t, err := clockTime(arg, day, loc)
+			if err != nil {
+				return "", err
+			}
+			l.At = t
+		case "as":
+			name, roles, _ := strings.Cut(arg, "/")
+			if name == "" {
+				return "", fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
+			}
+			l.Command.User = bot.User{ID: "console-" + name, Name: name}
+			if roles != "" {
+				l.Command.User.Roles = strings.Split(roles, ",")
+			}
+		case "in":
+			l.Command.Channel = strings.TrimPrefix(arg, "#")
+		}
+	}
+	return text, nil
 }
 
 func cutWord(text, word string) (string, bool) {
@@ -140,11 +150,11 @@ func clockTime(hhmm string, day time.Time, loc *time.Location) (time.Time, error
 	return time.Date(y, mo, d, hh, mm, 0, 0, loc), nil
 }
 
-// matchSpec finds the longest command name that the words start with.
-func matchSpec(words []string) (bot.CommandSpec, int) {
+// matchSpec finds the longest command name of specs that the words start with.
+func matchSpec(specs []bot.CommandSpec, words []string) (bot.CommandSpec, int) {
 	var best bot.CommandSpec
 	n := 0
-	for _, s := range bot.CommandSpecs {
+	for _, s := range specs {
 		parts := strings.Fields(s.Name)
 		if len(parts) > len(words) || len(parts) <= n {
 			continue
@@ -165,9 +175,9 @@ func matchSpec(words []string) (bot.CommandSpec, int) {
 
 // subCommands lists the sub-commands of a command group ("questions": next,
 // list, ...), in the order /help shows them; none for a plain command.
-func subCommands(group string) []string {
+func subCommands(specs []bot.CommandSpec, group string) []string {
 	var out []string
-	for _, s := range bot.CommandSpecs {
+	for _, s := range specs {
 		if first, sub, ok := strings.Cut(s.Name, " "); ok && strings.EqualFold(first, group) {
 			out = append(out, sub)
 		}
@@ -260,7 +270,7 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, day time.Time, h Hand
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
-		l, err := ParseLine(sc.Text(), day, c.loc)
+		l, err := ParseLine(sc.Text(), c.commandSpecs(), day, c.loc)
 		if err != nil {
 			c.Printf("! %v\n", err)
 			continue
@@ -290,6 +300,20 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, day time.Time, h Hand
 		return fmt.Errorf("read commands: %w", err)
 	}
 	return nil
+}
+
+// SetCommands gives the console the bot's commands (in main, (*bot.Bot).Specs),
+// which Serve reads its lines with.
+func (c *Console) SetCommands(specs []bot.CommandSpec) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.commands = specs
+}
+
+func (c *Console) commandSpecs() []bot.CommandSpec {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.commands
 }
 
 // OnActivity makes the console tell f of the messages, joins and leaves its
@@ -324,7 +348,7 @@ func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 	}
 	who := cmd.User.Name
 	if r.Update != nil {
-		text := c.render(r.Update.Content, c.loc, now)
+		text := c.content(r.Update.Content, now)
 		c.Printf("[%s] %s by %s: the message is now\n%s%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), what, who, indent(text), buttons(r.Update.Buttons))
 		return
 	}
@@ -335,7 +359,7 @@ func (c *Console) reply(cmd bot.Command, r bot.Reply) {
 			vis = " (only you see this)"
 		}
 	}
-	text := c.render(r.Content, c.loc, now)
+	text := c.content(r.Content, now)
 	for _, f := range r.Files {
 		// A small file (a short CSV export) is shown; a large one (the calendar)
 		// would bury the rehearsal, so only its line is.

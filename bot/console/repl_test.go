@@ -56,7 +56,7 @@ func TestParseLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			l, err := ParseLine(tt.in, day, et)
+			l, err := ParseLine(tt.in, bot.Specs(allFeatures()), day, et)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)

@@ -84,7 +84,7 @@ func (c *Console) eventLine(what string, e bot.ScheduledEvent) {
 // DM implements bot.DirectMessenger by printing the message under the user's name.
 func (c *Console) DM(_ context.Context, userID string, m bot.Message) error {
 	now := c.clock.Now()
-	text := c.render(m.Content, c.loc, now)
+	text := c.content(m.Content, now)
 	c.Printf("[%s] DM to %s:\n%s\n\n", now.In(c.loc).Format("15:04:05 -07:00"), strings.TrimPrefix(userID, "console-"), indent(text))
 	return nil
 }

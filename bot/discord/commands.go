@@ -118,7 +118,7 @@ func buildCommand(name string, specs []bot.CommandSpec) (commandJSON, error) {
 			}
 			c.Options = append(c.Options, optionJSON{
 				Type: int(discordgo.ApplicationCommandOptionSubCommandGroup), Name: parts[1],
-				Description: fit(name+" "+parts[1]+" commands", maxDescription),
+				Description: bot.Truncate(name+" "+parts[1]+" commands", bot.MaxDescription),
 			})
 			i = len(c.Options) - 1
 		}
@@ -131,7 +131,7 @@ func buildCommand(name string, specs []bot.CommandSpec) (commandJSON, error) {
 			}
 		}
 		if c.Description == "" {
-			c.Description = fit(name+": "+strings.Join(subs, ", "), maxDescription)
+			c.Description = bot.Truncate(name+": "+strings.Join(subs, ", "), bot.MaxDescription)
 		}
 	}
 	if err := checkDescription(c.Description, "command "+name); err != nil {
@@ -196,14 +196,14 @@ func buildOptions(s bot.CommandSpec) ([]optionJSON, error) {
 
 func checkName(name, where string) error {
 	if !commandNameRE.MatchString(name) {
-		return fmt.Errorf("%s: name %q: Discord wants 1 to %d lower-case letters, digits, '-' or '_'", where, name, maxCommandName)
+		return fmt.Errorf("%s: name %q: Discord wants 1 to %d lower-case letters, digits, '-' or '_'", where, name, bot.MaxCommandName)
 	}
 	return nil
 }
 
 func checkDescription(d, where string) error {
-	if n := utf8.RuneCountInString(d); n < 1 || n > maxDescription {
-		return fmt.Errorf("%s: description has %d characters; Discord wants 1 to %d", where, n, maxDescription)
+	if n := utf8.RuneCountInString(d); n < 1 || n > bot.MaxDescription {
+		return fmt.Errorf("%s: description has %d characters; Discord wants 1 to %d", where, n, bot.MaxDescription)
 	}
 	return nil
 }

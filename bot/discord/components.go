@@ -42,12 +42,12 @@ type buttonJSON struct {
 func (t *Transport) components(bs []bot.Button) []actionRow {
 	rows := []actionRow{}
 	for _, b := range bs {
-		if b.ID == "" || utf8.RuneCountInString(b.ID) > maxCustomID {
+		if b.ID == "" || utf8.RuneCountInString(b.ID) > bot.MaxCustomID {
 			t.log.Error("button left out: its ID must have 1 to 100 characters", "button", b.ID, "label", b.Label)
 			continue
 		}
-		if len(rows) == 0 || len(rows[len(rows)-1].Components) == maxRowButtons {
-			if len(rows) == maxRows {
+		if len(rows) == 0 || len(rows[len(rows)-1].Components) == bot.MaxRowButtons {
+			if len(rows) == bot.MaxRows {
 				t.log.Error("button left out: Discord allows 25 buttons under a message", "button", b.ID)
 				continue
 			}
@@ -57,7 +57,7 @@ func (t *Transport) components(bs []bot.Button) []actionRow {
 		if style < int(bot.ButtonPrimary) || style > int(bot.ButtonDanger) {
 			style = int(bot.ButtonSecondary) // link (5) and premium (6) buttons need fields we do not send
 		}
-		label := fit(b.Label, maxButtonLabel)
+		label := bot.Truncate(b.Label, bot.MaxButtonLabel)
 		if label == "" {
 			label = "…" // Discord wants a label or an emoji
 		}
@@ -79,7 +79,7 @@ type messageEdit struct {
 // edit is the body that makes a message show m. It never pings anyone: Discord
 // does not notify for edits, and PingRole only matters when a message is created.
 func (t *Transport) edit(m bot.Message) messageEdit {
-	return messageEdit{Content: fit(m.Content, maxContent), Components: t.components(m.Buttons), AllowedMentions: noMentions()}
+	return messageEdit{Content: bot.Truncate(m.Content, bot.MaxContent), Components: t.components(m.Buttons), AllowedMentions: noMentions()}
 }
 
 var _ bot.Editor = (*Transport)(nil)
@@ -130,13 +130,13 @@ type choice struct {
 func choicesData(cs []bot.Choice) any {
 	out := []choice{}
 	for _, c := range cs {
-		if len(out) == maxChoices {
+		if len(out) == bot.MaxChoices {
 			break
 		}
-		if c.Value == "" || utf8.RuneCountInString(c.Value) > maxChoiceText {
+		if c.Value == "" || utf8.RuneCountInString(c.Value) > bot.MaxChoiceText {
 			continue
 		}
-		name := fit(c.Name, maxChoiceText)
+		name := bot.Truncate(c.Name, bot.MaxChoiceText)
 		if name == "" {
 			name = c.Value
 		}

@@ -47,8 +47,8 @@ func TestComponentsLayout(t *testing.T) {
 		}
 	}
 	b := tr.components([]bot.Button{{ID: "x", Label: strings.Repeat("é", 90), Style: 9, Disabled: true}})[0].Components[0]
-	if b.Style != int(bot.ButtonSecondary) || utf8.RuneCountInString(b.Label) > maxButtonLabel || !b.Disabled || b.Type != componentButton {
-		t.Errorf("button = %+v: want secondary style for an unknown one, label cut to %d, disabled", b, maxButtonLabel)
+	if b.Style != int(bot.ButtonSecondary) || utf8.RuneCountInString(b.Label) > bot.MaxButtonLabel || !b.Disabled || b.Type != componentButton {
+		t.Errorf("button = %+v: want secondary style for an unknown one, label cut to %d, disabled", b, bot.MaxButtonLabel)
 	}
 	data, _ := json.Marshal(tr.edit(bot.Message{Content: "no buttons"}))
 	if want := `{"content":"no buttons","components":[],"allowed_mentions":{"parse":[]}}`; string(data) != want {
@@ -69,7 +69,7 @@ func TestChoicesData(t *testing.T) {
 	if err := json.Unmarshal(data, &got); err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Choices) != maxChoices || got.Choices[0].Value != "0" || utf8.RuneCountInString(got.Choices[0].Name) > maxChoiceText {
+	if len(got.Choices) != bot.MaxChoices || got.Choices[0].Value != "0" || utf8.RuneCountInString(got.Choices[0].Name) > bot.MaxChoiceText {
 		t.Errorf("choices = %d, first %+v: want 25, the unusable ones left out, names cut to 100", len(got.Choices), got.Choices[0])
 	}
 	if data, _ := json.Marshal(choicesData(nil)); string(data) != `{"choices":[]}` {

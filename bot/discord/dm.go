@@ -38,7 +38,7 @@ func (t *Transport) DM(ctx context.Context, userID string, m bot.Message) error 
 			return fmt.Errorf("direct message to %s: %w", userID, err)
 		}
 	}
-	body := dmCreate{Content: fit(m.Content, maxContent), AllowedMentions: noMentions()}
+	body := dmCreate{Content: bot.Truncate(m.Content, bot.MaxContent), AllowedMentions: noMentions()}
 	if m.Nonce != "" {
 		body.Nonce, body.EnforceNonce = nonce(m.Nonce), true
 	}

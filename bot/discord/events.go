@@ -43,13 +43,13 @@ type eventMetaJSON struct {
 func eventBody(e bot.ScheduledEvent) eventJSON {
 	start, end := e.Start.UTC(), e.End.UTC()
 	return eventJSON{
-		Name:               fit(e.Name, bot.MaxEventName),
-		Description:        fit(e.Description, bot.MaxEventDescription),
+		Name:               bot.Truncate(e.Name, bot.MaxEventName),
+		Description:        bot.Truncate(e.Description, bot.MaxEventDescription),
 		PrivacyLevel:       eventPrivacyGuild,
 		EntityType:         eventEntityExternal,
 		ScheduledStartTime: &start,
 		ScheduledEndTime:   &end,
-		EntityMetadata:     &eventMetaJSON{Location: fit(e.Location, bot.MaxEventLocation)},
+		EntityMetadata:     &eventMetaJSON{Location: bot.Truncate(e.Location, bot.MaxEventLocation)},
 	}
 }
 

@@ -315,7 +315,7 @@ func (t *Transport) recentMessages(ctx context.Context, channelID string) ([]*di
 // postNotice posts content to channel, pinging no one; a failure is logged.
 func (t *Transport) postNotice(ctx context.Context, channel, content string) {
 	u := discordgo.EndpointChannelMessages(channel)
-	body := messageCreate{Content: fit(content, maxContent), AllowedMentions: noMentions()}
+	body := messageCreate{Content: bot.Truncate(content, bot.MaxContent), AllowedMentions: noMentions()}
 	if _, err := t.call(ctx, "POST", u, u, body, false); err != nil {
 		t.log.Error("cannot post the warning in the moderators channel", "channel_id", channel, "error", err)
 	}
@@ -401,7 +401,7 @@ func (t *Transport) beat(ctx context.Context, hb *heartbeat, running bool) {
 	u := discordgo.EndpointChannelMessages(hb.channel)
 	body := messageCreate{Content: content, AllowedMentions: noMentions(),
 		Nonce: "hb" + strconv.FormatInt(time.Now().UnixMilli(), 36) + c.Instance, EnforceNonce: true}
-	body.Nonce = body.Nonce[:min(len(body.Nonce), maxNonce)]
+	body.Nonce = body.Nonce[:min(len(body.Nonce), bot.MaxNonce)]
 	resp, err := t.call(ctx, "POST", u, u, body, true)
 	if err != nil {
 		t.log.Error("heartbeat not posted: a second workshopbot on this guild would not notice this one", "channel_id", hb.channel, "error", err)

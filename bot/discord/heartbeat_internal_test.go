@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"workshopbot/bot"
 )
 
 // TestHeartbeatRoundTrip: what the bot writes, it reads back, with Discord's
@@ -41,7 +43,7 @@ func TestHeartbeatRoundTrip(t *testing.T) {
 			t.Errorf("%s: got %+v %v, want %+v", tc.name, got, ok, *tc.want)
 		}
 	}
-	if s := heartbeatText(HeartbeatConfig{Instance: "x", Host: strings.Repeat("h", 300)}, true, at); len(s) > maxContent {
+	if s := heartbeatText(HeartbeatConfig{Instance: "x", Host: strings.Repeat("h", 300)}, true, at); len(s) > bot.MaxContent {
 		t.Errorf("heartbeat of %d characters", len(s))
 	}
 }

@@ -42,7 +42,7 @@ func TestRefusedTransportAnswersNothing(t *testing.T) {
 	var handled atomic.Int32
 	logs := &logBuffer{}
 	tr, err := discord.New(discord.Config{Token: discordtest.Token, APIBase: fake.URL(), GuildID: fake.GuildID(), Names: names(),
-		Commands:  bot.CommandSpecs,
+		Commands:  bot.Specs(allFeatures()),
 		Logger:    slog.New(slog.NewTextHandler(logs, nil)),
 		Handle:    func(context.Context, bot.Command) bot.Reply { handled.Add(1); return bot.Reply{Content: "ok"} },
 		Heartbeat: discord.HeartbeatConfig{Instance: "self", Host: "here"}})

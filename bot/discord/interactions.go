@@ -152,7 +152,7 @@ func (t *Transport) run(ctx context.Context, id string, cmd bot.Command) (reply 
 
 // message is the callback data for a reply.
 func message(r bot.Reply) replyData {
-	d := replyData{Content: fit(r.Content, maxContent), AllowedMentions: noMentions()}
+	d := replyData{Content: bot.Truncate(r.Content, bot.MaxContent), AllowedMentions: noMentions()}
 	if d.Content == "" {
 		d.Content = "Done." // Discord refuses an empty message
 	}

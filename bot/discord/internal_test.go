@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -101,32 +100,14 @@ func TestSameCommandsAgainstDiscordShape(t *testing.T) {
 	}
 }
 
-func TestFit(t *testing.T) {
-	if got := fit("short", 10); got != "short" {
-		t.Errorf("fit(short) = %q", got)
-	}
-	long := strings.Repeat("word ", 500) // 2500 characters
-	got := fit(long, maxContent)
-	if n := utf8.RuneCountInString(got); n > maxContent {
-		t.Errorf("fit gave %d characters, want ≤ %d", n, maxContent)
-	}
-	if !strings.HasSuffix(got, "word…") {
-		t.Errorf("fit did not cut at a word: ...%q", got[len(got)-20:])
-	}
-	accents := strings.Repeat("é", 2100)
-	if got := fit(accents, maxContent); utf8.RuneCountInString(got) != maxContent || !utf8.ValidString(got) {
-		t.Errorf("fit(é×2100) has %d characters, valid %v", utf8.RuneCountInString(got), utf8.ValidString(got))
-	}
-}
-
 func TestNonce(t *testing.T) {
 	if got := nonce("r:s1:15m"); got != "r:s1:15m" {
 		t.Errorf("short nonce changed: %q", got)
 	}
 	long := "reminder:opening-keynote-session:900000000000"
 	a, b := nonce(long), nonce(long)
-	if len(a) != maxNonce || a != b {
-		t.Errorf("nonce(long) = %q, %q: want a stable %d-character hash", a, b, maxNonce)
+	if len(a) != bot.MaxNonce || a != b {
+		t.Errorf("nonce(long) = %q, %q: want a stable %d-character hash", a, b, bot.MaxNonce)
 	}
 	if nonce(long+"x") == a {
 		t.Errorf("different long nonces hash the same")

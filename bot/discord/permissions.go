@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+
+	"workshopbot/bot"
 )
 
 // Permissions is what the bot asks for when it is invited, and no more: see, send,
@@ -36,9 +38,9 @@ const Permissions int64 = discordgo.PermissionViewChannel |
 	PermissionPinMessages |
 	discordgo.PermissionCreateEvents
 
-// PermissionPinMessages is PIN_MESSAGES (1 << 51), which discordgo v0.29.0 does
-// not name: pinning and unpinning messages.
-const PermissionPinMessages int64 = 1 << 51
+// PermissionPinMessages is PIN_MESSAGES (bot.PermPinMessages), which discordgo
+// v0.29.0 does not name: pinning and unpinning messages.
+const PermissionPinMessages = bot.PermPinMessages
 
 // Intents are the gateway intents the transport identifies with. GuildMembers is
 // privileged: enable "Server Members Intent" for the application in the developer

@@ -65,7 +65,7 @@ func (t *Transport) Post(ctx context.Context, m bot.Message) (bot.Posted, error)
 		body.Content = "<@&" + m.MentionRole + "> " + body.Content
 		body.AllowedMentions.Roles = append(body.AllowedMentions.Roles, m.MentionRole)
 	}
-	body.Content = fit(body.Content, maxContent)
+	body.Content = bot.Truncate(body.Content, bot.MaxContent)
 	if m.Nonce != "" {
 		body.Nonce = nonce(m.Nonce)
 		body.EnforceNonce = true
@@ -159,9 +159,9 @@ func WireNonce(s string) string { return nonce(s) }
 // nonce fits a Message.Nonce into Discord's 25 characters: a longer one is replaced
 // by a hash of it, so it stays stable across retries and restarts.
 func nonce(s string) string {
-	if len(s) <= maxNonce {
+	if len(s) <= bot.MaxNonce {
 		return s
 	}
 	sum := sha256.Sum256([]byte(s))
-	return base64.RawURLEncoding.EncodeToString(sum[:])[:maxNonce]
+	return base64.RawURLEncoding.EncodeToString(sum[:])[:bot.MaxNonce]
 }

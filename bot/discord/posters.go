@@ -18,12 +18,8 @@ import (
 // bot.PosterGuild with one REST call per operation, through call.
 var _ bot.PosterGuild = (*Transport)(nil)
 
-// Discord's limits on embeds and pages of members.
-const (
-	maxEmbeds       = 10
-	maxMentionUsers = 100  // users in allowed_mentions.users
-	membersPage     = 1000 // members per GET /guilds/{id}/members
-)
+// membersPage is how many members GET /guilds/{id}/members returns in one page.
+const membersPage = 1000
 
 // embedJSON is an embed as sent.
 type embedJSON struct {
@@ -50,7 +46,7 @@ func embeds(es []bot.Embed) []embedJSON {
 		return nil
 	}
 	out := make([]embedJSON, 0, len(es))
-	for _, e := range es[:min(len(es), maxEmbeds)] {
+	for _, e := range es[:min(len(es), bot.MaxEmbeds)] {
 		j := embedJSON{Title: e.Title, URL: e.URL, Description: e.Description}
 		for _, f := range e.Fields {
 			j.Fields = append(j.Fields, fieldJSON{Name: f.Name, Value: f.Value, Inline: f.Inline})
@@ -83,7 +79,7 @@ func botEmbeds(es []embedJSON) []bot.Embed {
 func pingUsers(ids []string) []string {
 	var out []string
 	for _, id := range ids {
-		if isSnowflake(id) && len(out) < maxMentionUsers {
+		if isSnowflake(id) && len(out) < bot.MaxMentionUsers {
 			out = append(out, id)
 		}
 	}
@@ -343,7 +339,7 @@ func (t *Transport) EditCard(ctx context.Context, channelID, messageID string, m
 		return fmt.Errorf("edit card %s: transport closed", messageID)
 	}
 	defer done()
-	body := cardEdit{Content: fit(m.Content, maxContent), Embeds: embeds(m.Embeds), AllowedMentions: noMentions()}
+	body := cardEdit{Content: bot.Truncate(m.Content, bot.MaxContent), Embeds: embeds(m.Embeds), AllowedMentions: noMentions()}
 	if body.Embeds == nil {
 		body.Embeds = []embedJSON{}
 	}

@@ -155,7 +155,7 @@ func (pb *posterBot) Run(ctx context.Context, o bot.RunOptions) error {
 func (pb *posterBot) restart(t testing.TB, prog *bot.Program) {
 	t.Helper()
 	st := newPosterStore()
-	b, err := bot.New(bot.Config{Program: prog, Clock: bot.NewScaledClock(time.Now, time.Now(), 1), Store: st,
+	b, err := bot.New(bot.Config{Features: featuresFor(st), Program: prog, Clock: bot.NewScaledClock(time.Now, time.Now(), 1), Store: st,
 		Posters: st, Transport: pb.h.tr, Logger: slog.New(slog.NewTextHandler(pb.h.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +169,7 @@ func newPosterBot(t testing.TB, fake *discordtest.Server, prog *bot.Program) *po
 	t.Helper()
 	pb := &posterBot{}
 	pb.h = openTB(t, fake, func(c *discord.Config) {
-		c.Commands = bot.CommandSpecs
+		c.Commands = bot.Specs(allFeatures())
 		c.Names.Moderators = "moderators"
 		c.Handle = func(ctx context.Context, cmd bot.Command) bot.Reply { return pb.cur().Handle(ctx, cmd) }
 		c.OnMemberJoin = func(u bot.User) {

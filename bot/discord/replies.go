@@ -87,11 +87,11 @@ func (t *Transport) replyMessage(r bot.Reply) (replyData, []*discordgo.File) {
 	total := 0
 	for _, f := range r.Files {
 		switch {
-		case len(files) == maxFiles:
-			r.Content += fmt.Sprintf("\n(%s is not attached: Discord allows %d files in a message.)", f.Name, maxFiles)
+		case len(files) == bot.MaxFiles:
+			r.Content += fmt.Sprintf("\n(%s is not attached: Discord allows %d files in a message.)", f.Name, bot.MaxFiles)
 			continue
-		case total+len(f.Data) > maxUpload:
-			r.Content += fmt.Sprintf("\n(%s is not attached: %d bytes is over Discord's %d MiB.)", f.Name, len(f.Data), maxUpload>>20)
+		case total+len(f.Data) > bot.MaxUpload:
+			r.Content += fmt.Sprintf("\n(%s is not attached: %d bytes is over Discord's %d MiB.)", f.Name, len(f.Data), bot.MaxUpload>>20)
 			continue
 		}
 		total += len(f.Data)

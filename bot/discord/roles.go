@@ -37,7 +37,7 @@ type roleCreate struct {
 
 // ReminderRole implements bot.RoleManager: the role named name if the guild
 // has one, else a new one; bot.ErrRoleLimit when the guild is within
-// roleHeadroom of Discord's 250.
+// bot.RoleHeadroom of Discord's 250.
 func (t *Transport) ReminderRole(ctx context.Context, name string) (string, error) {
 	done, ok := t.track()
 	if !ok {
@@ -61,7 +61,7 @@ func (t *Transport) ReminderRole(ctx context.Context, name string) (string, erro
 			return r.ID, nil
 		}
 	}
-	if len(roles) >= maxRoles-roleHeadroom {
+	if len(roles) >= bot.MaxRoles-bot.RoleHeadroom {
 		return "", fmt.Errorf("reminder role %q: the guild has %d roles: %w", name, len(roles), bot.ErrRoleLimit)
 	}
 	// Not idempotent: a retry after a timeout could make a second role. A

@@ -156,13 +156,13 @@ func (w *world) start(dbPath string, run bool) {
 	var b *bot.Bot
 	w.tr, err = discord.New(discord.Config{
 		Token: discordtest.Token, APIBase: w.fake.URL(), GuildID: w.fake.GuildID(),
-		Names: prog.Schedule.Discord, Commands: bot.CommandSpecs, Logger: log,
+		Names: prog.Schedule.Discord, Commands: bot.Specs(allFeatures()), Logger: log,
 		Handle: func(ctx context.Context, c bot.Command) bot.Reply { return b.Handle(ctx, c) },
 	})
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	b, err = bot.New(bot.Config{Program: prog, Clock: w.clock, Store: w.db, Transport: w.tr, Logger: log})
+	b, err = bot.New(bot.Config{Features: allFeatures(), Program: prog, Clock: w.clock, Store: w.db, Transport: w.tr, Logger: log})
 	if err != nil {
 		w.t.Fatal(err)
 	}

@@ -91,33 +91,9 @@ var _ bot.Transport = (*Transport)(nil)
 
 // New checks cfg and prepares a session; it does not connect (see Open).
 func New(cfg Config) (*Transport, error) {
-	token := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cfg.Token), "Bot "))
-	if token == "" {
-		return nil, errors.New("discord: no bot token: set DISCORD_TOKEN")
-	}
-	guildID := cfg.GuildID
-	if guildID == "" {
-		guildID = cfg.Names.GuildID
-	}
-	if guildID == "" {
-		return nil, errors.New("discord: no guild: set DISCORD_GUILD_ID or discord.guild in schedule.yaml")
-	}
-	if !isSnowflake(guildID) {
-		return nil, fmt.Errorf("discord: guild %q is not a Discord id (a number like 1234567890123456789)", guildID)
-	}
-	if cfg.Handle == nil {
-		return nil, errors.New("discord: Config.Handle is nil")
-	}
-	commands, err := buildCommands(cfg.Commands)
+	token, guildID, commands, base, err := checkConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("discord: %w", err)
-	}
-	var base *url.URL
-	if cfg.APIBase != "" {
-		base, err = url.Parse(strings.TrimSpace(cfg.APIBase))
-		if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-			return nil, fmt.Errorf("discord: DISCORD_API_BASE %q: want an http(s) URL like http://127.0.0.1:4321", cfg.APIBase)
-		}
+		return nil, err
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -130,7 +106,7 @@ func New(cfg Config) (*Transport, error) {
 		log:         log.With("transport", "discord", "guild", guildID),
 		commands:    commands,
 		maxAttempts: cfg.MaxAttempts,
-		pacer:       rate.NewLimiter(paceRate, paceBurst),
+		pacer:       rate.NewLimiter(bot.PaceRate, bot.PaceBurst),
 		guildReady:  make(chan struct{}),
 		decided:     make(chan struct{}),
 		channels:    map[string]*discordgo.Channel{},
@@ -171,6 +147,39 @@ func New(cfg Config) (*Transport, error) {
 	s.AddHandler(t.onMessageCreate)
 	t.session = s
 	return t, nil
+}
+
+// checkConfig reads cfg's token, guild, commands and API base, or says what
+// is wrong with them.
+func checkConfig(cfg Config) (token, guildID string, commands []commandJSON, base *url.URL, err error) {
+	token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(cfg.Token), "Bot "))
+	if token == "" {
+		return "", "", nil, nil, errors.New("discord: no bot token: set DISCORD_TOKEN")
+	}
+	guildID = cfg.GuildID
+	if guildID == "" {
+		guildID = cfg.Names.GuildID
+	}
+	if guildID == "" {
+		return "", "", nil, nil, errors.New("discord: no guild: set DISCORD_GUILD_ID or discord.guild in schedule.yaml")
+	}
+	if !isSnowflake(guildID) {
+		return "", "", nil, nil, fmt.Errorf("discord: guild %q is not a Discord id (a number like 1234567890123456789)", guildID)
+	}
+	if cfg.Handle == nil {
+		return "", "", nil, nil, errors.New("discord: Config.Handle is nil")
+	}
+	commands, err = buildCommands(cfg.Commands)
+	if err != nil {
+		return "", "", nil, nil, fmt.Errorf("discord: %w", err)
+	}
+	if cfg.APIBase != "" {
+		base, err = url.Parse(strings.TrimSpace(cfg.APIBase))
+		if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+			return "", "", nil, nil, fmt.Errorf("discord: DISCORD_API_BASE %q: want an http(s) URL like http://127.0.0.1:4321", cfg.APIBase)
+		}
+	}
+	return token, guildID, commands, base, nil
 }
 
 // Open connects the gateway, waits for the guild, then sets it up: channels and

@@ -153,24 +153,7 @@ func Export(s *bot.Schedule, base string) ([]byte, error) {
 			dayOf[date] = d
 			days = append(days, d)
 		}
-		length := sess.End.Sub(sess.Start)
-		e := exportEvent{ID: i + 1, GUID: uuid5(acronym + "/session/" + sess.ID), Date: start.Format(time.RFC3339),
-			// The schema wants a date-time here too, not frab's older "HH:MM".
-			Start:    start.Format(time.RFC3339),
-			Duration: fmt.Sprintf("%02d:%02d", int(length.Hours()), int(length.Minutes())%60),
-			Room:     roomOf(sess), Slug: sess.ID, Title: sess.Title, Type: string(sess.Kind), Language: "en",
-			Persons: []exportPerson{}, Links: []exportLink{}}
-		e.URL = ownURL(base, sess.ID)
-		for _, l := range sess.Links {
-			if l.Name == "event" {
-				e.URL = l.URL
-				continue
-			}
-			e.Links = append(e.Links, exportLink{Title: l.Name, URL: l.URL})
-		}
-		for _, sp := range sess.Speakers {
-			e.Persons = append(e.Persons, exportPerson{Name: sp, PublicName: sp})
-		}
+		e := exportEventOf(i, sess, start, roomOf(sess), acronym, base)
 		d.Rooms[e.Room] = append(d.Rooms[e.Room], e)
 	}
 	last := first
@@ -191,6 +174,30 @@ func Export(s *bot.Schedule, base string) ([]byte, error) {
 		return nil, fmt.Errorf("export frab: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// exportEventOf is session i (starting at start, in the workshop's zone) as a
+// frab event in room.
+func exportEventOf(i int, sess bot.Session, start time.Time, room, acronym, base string) exportEvent {
+	length := sess.End.Sub(sess.Start)
+	e := exportEvent{ID: i + 1, GUID: uuid5(acronym + "/session/" + sess.ID), Date: start.Format(time.RFC3339),
+		// The schema wants a date-time here too, not frab's older "HH:MM".
+		Start:    start.Format(time.RFC3339),
+		Duration: fmt.Sprintf("%02d:%02d", int(length.Hours()), int(length.Minutes())%60),
+		Room:     room, Slug: sess.ID, Title: sess.Title, Type: string(sess.Kind), Language: "en",
+		Persons: []exportPerson{}, Links: []exportLink{}}
+	e.URL = ownURL(base, sess.ID)
+	for _, l := range sess.Links {
+		if l.Name == "event" {
+			e.URL = l.URL
+			continue
+		}
+		e.Links = append(e.Links, exportLink{Title: l.Name, URL: l.URL})
+	}
+	for _, sp := range sess.Speakers {
+		e.Persons = append(e.Persons, exportPerson{Name: sp, PublicName: sp})
+	}
+	return e
 }
 
 // exportAcronym makes the schema's acronym (lower-case letters, digits and

@@ -134,11 +134,22 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 	if err := migrate(ctx, sdb, migs); err != nil {
 		return nil, wrap(classify(err))
 	}
-	// Readers are opened once the file is checked and in WAL mode. query_only
-	// makes a write slipped onto them an error rather than a second writer.
-	rdb, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	rdb, cdb, err := openReaders(ctx, base)
 	if err != nil {
 		return nil, wrap(err)
+	}
+	db := &DB{path: path, sql: sdb, read: rdb, ckpt: cdb, lock: lock}
+	db.w = startWriter(sdb, cdb, db.wrote)
+	return db, nil
+}
+
+// openReaders opens the reading connections and the checkpointer's, once
+// the file is checked and in WAL mode. query_only makes a write slipped onto
+// a reader an error rather than a second writer.
+func openReaders(ctx context.Context, base string) (rdb, cdb *sql.DB, err error) {
+	rdb, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		return nil, nil, err
 	}
 	rdb.SetMaxOpenConns(maxReaders)
 	rdb.SetMaxIdleConns(maxReaders)
@@ -146,19 +157,17 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 	rdb.SetConnMaxIdleTime(0)
 	if err := rdb.PingContext(ctx); err != nil {
 		rdb.Close()
-		return nil, wrap(fmt.Errorf("open a reading connection: %w", classify(err)))
+		return nil, nil, fmt.Errorf("open a reading connection: %w", classify(err))
 	}
-	cdb, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)")
+	cdb, err = sql.Open("sqlite", base+"&_pragma=synchronous(FULL)")
 	if err != nil {
 		rdb.Close()
-		return nil, wrap(err)
+		return nil, nil, err
 	}
 	cdb.SetMaxOpenConns(1)
 	cdb.SetConnMaxLifetime(0)
 	cdb.SetConnMaxIdleTime(0)
-	db := &DB{path: path, sql: sdb, read: rdb, ckpt: cdb, lock: lock}
-	db.w = startWriter(sdb, cdb, db.wrote)
-	return db, nil
+	return rdb, cdb, nil
 }
 
 // Close closes the database and then releases the lock. Later calls return the

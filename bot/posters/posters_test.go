@@ -1,4 +1,4 @@
-package bot
+package posters
 
 import (
 	"context"
@@ -9,46 +9,47 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"workshopbot/bot"
 	"workshopbot/bot/bottest"
 )
 
 // memGuild is an in-memory Transport and PosterGuild.
 type memGuild struct {
 	mu       sync.Mutex
-	channels []GuildChannel
-	posts    []Message
+	channels []bot.GuildChannel
+	posts    []bot.Message
 	next     int
-	onCreate func(ChannelSpec) // called before a channel is created, outside the lock
+	onCreate func(bot.ChannelSpec) // called before a channel is created, outside the lock
 }
 
 func (g *memGuild) id() string { g.next++; return fmt.Sprint(1000 + g.next) }
 
-func (g *memGuild) Post(_ context.Context, m Message) (Posted, error) {
+func (g *memGuild) Post(_ context.Context, m bot.Message) (bot.Posted, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.posts = append(g.posts, m)
-	return Posted{ChannelID: m.Channel, MessageID: g.id()}, nil
+	return bot.Posted{ChannelID: m.Channel, MessageID: g.id()}, nil
 }
 func (g *memGuild) GuildIdentity() (string, string) { return "everyone", "bot" }
-func (g *memGuild) GuildChannels(context.Context) ([]GuildChannel, error) {
+func (g *memGuild) GuildChannels(context.Context) ([]bot.GuildChannel, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return append([]GuildChannel(nil), g.channels...), nil
+	return append([]bot.GuildChannel(nil), g.channels...), nil
 }
-func (g *memGuild) GuildMembers(context.Context) ([]User, error) {
-	return []User{{ID: "u-alice", Name: "alice"}}, nil
+func (g *memGuild) GuildMembers(context.Context) ([]bot.User, error) {
+	return []bot.User{{ID: "u-alice", Name: "alice"}}, nil
 }
-func (g *memGuild) CreateChannel(_ context.Context, c ChannelSpec) (GuildChannel, error) {
+func (g *memGuild) CreateChannel(_ context.Context, c bot.ChannelSpec) (bot.GuildChannel, error) {
 	if g.onCreate != nil {
 		g.onCreate(c)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	ch := GuildChannel{ID: g.id(), Name: c.Name, Topic: c.Topic, ParentID: c.ParentID, Category: c.Category, Overwrites: c.Overwrites}
+	ch := bot.GuildChannel{ID: g.id(), Name: c.Name, Topic: c.Topic, ParentID: c.ParentID, Category: c.Category, Overwrites: c.Overwrites}
 	g.channels = append(g.channels, ch)
 	return ch, nil
 }
-func (g *memGuild) EditChannel(_ context.Context, id string, e ChannelEdit) error {
+func (g *memGuild) EditChannel(_ context.Context, id string, e bot.ChannelEdit) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for i := range g.channels {
@@ -63,16 +64,16 @@ func (g *memGuild) EditChannel(_ context.Context, id string, e ChannelEdit) erro
 	}
 	return nil
 }
-func (g *memGuild) SetOverwrite(context.Context, string, Overwrite) error { return nil }
-func (g *memGuild) DeleteOverwrite(context.Context, string, string) error { return nil }
-func (g *memGuild) PostCard(ctx context.Context, ch string, m Message) (string, error) {
+func (g *memGuild) SetOverwrite(context.Context, string, bot.Overwrite) error { return nil }
+func (g *memGuild) DeleteOverwrite(context.Context, string, string) error     { return nil }
+func (g *memGuild) PostCard(ctx context.Context, ch string, m bot.Message) (string, error) {
 	m.Channel = ch
 	p, err := g.Post(ctx, m)
 	return p.MessageID, err
 }
-func (g *memGuild) EditCard(context.Context, string, string, Message) error { return nil }
-func (g *memGuild) Pin(context.Context, string, string) error               { return nil }
-func (g *memGuild) PinnedCard(context.Context, string) (string, []Embed, error) {
+func (g *memGuild) EditCard(context.Context, string, string, bot.Message) error { return nil }
+func (g *memGuild) Pin(context.Context, string, string) error                   { return nil }
+func (g *memGuild) PinnedCard(context.Context, string) (string, []bot.Embed, error) {
 	return "", nil, nil
 }
 
@@ -80,20 +81,20 @@ func (g *memGuild) PinnedCard(context.Context, string) (string, []Embed, error) 
 type memPosters struct {
 	*memStore
 	mu       sync.Mutex
-	recs     map[string]PosterRecord
+	recs     map[string]bot.PosterRecord
 	archived bool
 }
 
-func (s *memPosters) PosterRecords(context.Context) ([]PosterRecord, error) {
+func (s *memPosters) PosterRecords(context.Context) ([]bot.PosterRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []PosterRecord
+	var out []bot.PosterRecord
 	for _, r := range s.recs {
 		out = append(out, r)
 	}
 	return out, nil
 }
-func (s *memPosters) PutPosterRecord(_ context.Context, r PosterRecord) error {
+func (s *memPosters) PutPosterRecord(_ context.Context, r bot.PosterRecord) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.recs[r.PosterID] = r
@@ -107,17 +108,17 @@ func (s *memPosters) SetPostersArchived(_ context.Context, a bool) error {
 
 // posterTestBot is a bot whose 120 posters are synced into a memGuild; p1 is
 // presented by alice.
-func posterTestBot(t *testing.T) (*Bot, *memGuild, *bottest.Clock, map[string]string) {
+func posterTestBot(t *testing.T) (*bot.Bot, *memGuild, *bottest.Clock, map[string]string) {
 	t.Helper()
 	posters := testPosters(73, 47)
 	posters[0].Presenters = []string{"alice"}
 	posters[1].Authors = []string{"Grace Hopper"}
-	prog := &Program{Schedule: testPosterSchedule(), Posters: posters}
+	prog := &bot.Program{Schedule: testPosterSchedule(), Posters: posters}
 	prog.Schedule.Discord.Moderators = "Moderators"
 	g := &memGuild{}
-	st := &memPosters{memStore: newMemStore(), recs: map[string]PosterRecord{}}
+	st := &memPosters{memStore: newMemStore(), recs: map[string]bot.PosterRecord{}}
 	clock := bottest.NewClock(time.Date(2021, 12, 14, 15, 0, 0, 0, time.UTC))
-	b, err := New(Config{Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
+	b, err := bot.New(bot.Config{Features: features(), Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func posterTestBot(t *testing.T) (*Bot, *memGuild, *bottest.Clock, map[string]st
 		t.Fatal(err)
 	}
 	chans := map[string]string{}
-	for id, pl := range b.posters.places {
+	for id, pl := range b.PosterPlaces() {
 		chans[id] = pl.ChannelID
 	}
 	return b, g, clock, chans
@@ -134,14 +135,14 @@ func posterTestBot(t *testing.T) (*Bot, *memGuild, *bottest.Clock, map[string]st
 func TestPresenterCommands(t *testing.T) {
 	b, g, clock, chans := posterTestBot(t)
 	ctx := context.Background()
-	alice := User{ID: "u-alice", Name: "alice"}
-	bob := User{ID: "u-bob", Name: "bob"}
-	cmd := func(u User, name, channel string, opts map[string]string) Reply {
-		return b.Handle(ctx, Command{Name: name, User: u, Channel: channel, Options: opts})
+	alice := bot.User{ID: "u-alice", Name: "alice"}
+	bob := bot.User{ID: "u-bob", Name: "bob"}
+	cmd := func(u bot.User, name, channel string, opts map[string]string) bot.Reply {
+		return b.Handle(ctx, bot.Command{Name: name, User: u, Channel: channel, Options: opts})
 	}
 	tests := []struct {
 		name    string
-		user    User
+		user    bot.User
 		command string
 		channel string
 		opts    map[string]string
@@ -159,7 +160,7 @@ func TestPresenterCommands(t *testing.T) {
 		{"an attendee's claim", bob, "poster claim", "general", nil, "You are not listed as a presenter"},
 		{"a presenter's claim", alice, "poster claim", "general", nil, "being applied in <#" + chans["p1"] + ">"},
 		{"an attendee's sync", bob, "workshop sync", "general", nil, "is for moderators"},
-		{"a moderator's sync", User{ID: "m", Name: "mo", Roles: []string{"Moderators"}}, "workshop sync", "general", nil, "Poster sync started"},
+		{"a moderator's sync", bot.User{ID: "m", Name: "mo", Roles: []string{"Moderators"}}, "workshop sync", "general", nil, "Poster sync started"},
 	}
 	for _, tc := range tests {
 		r := cmd(tc.user, tc.command, tc.channel, tc.opts)
@@ -167,15 +168,13 @@ func TestPresenterCommands(t *testing.T) {
 			t.Errorf("%s: reply %q (ephemeral %v), want it to contain %q", tc.name, r.Content, r.Ephemeral, tc.want)
 		}
 	}
-	rec, _ := b.posterRecord(ctx, "p1")
+	rec, _ := record(ctx, b.PosterStore(), "p1")
 	if rec.Topic != "Come by at 10" || len(rec.Links) != 1 || !rec.HereAt.Equal(clock.Now()) {
 		t.Errorf("p1's record = %+v", rec)
 	}
 	// The loop (not running here) would post the announcement and sync.
-	b.posters.mu.Lock()
-	queued := b.posters.posts
-	b.posters.mu.Unlock()
-	if len(queued) != 1 || queued[0].Channel != ChannelAnnouncements || !strings.Contains(queued[0].Content, "<#"+chans["p1"]+">") {
+	queued := b.QueuedPosterPosts()
+	if len(queued) != 1 || queued[0].Channel != bot.ChannelAnnouncements || !strings.Contains(queued[0].Content, "<#"+chans["p1"]+">") {
 		t.Errorf("queued announcements = %+v", queued)
 	}
 	clock.Advance(hereEvery)
@@ -199,21 +198,21 @@ func TestPresenterCommands(t *testing.T) {
 func TestPresenterCommandsDuringTheFirstSync(t *testing.T) {
 	posters := testPosters(3, 0)
 	posters[0].Presenters = []string{"alice"}
-	prog := &Program{Schedule: testPosterSchedule(), Posters: posters}
+	prog := &bot.Program{Schedule: testPosterSchedule(), Posters: posters}
 	g := &memGuild{}
-	st := &memPosters{memStore: newMemStore(), recs: map[string]PosterRecord{}}
+	st := &memPosters{memStore: newMemStore(), recs: map[string]bot.PosterRecord{}}
 	clock := bottest.NewClock(time.Date(2021, 12, 14, 15, 0, 0, 0, time.UTC))
-	b, err := New(Config{Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
+	b, err := bot.New(bot.Config{Features: features(), Program: prog, Clock: clock, Store: st, Posters: st, Transport: g})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var replies []string
-	g.onCreate = func(c ChannelSpec) {
+	g.onCreate = func(c bot.ChannelSpec) {
 		if !strings.HasPrefix(c.Name, "p3_") {
 			return
 		}
 		p1 := st.recs["p1"].ChannelID
-		r := b.Handle(context.Background(), Command{Name: "poster topic", User: User{ID: "u-alice", Name: "alice"},
+		r := b.Handle(context.Background(), bot.Command{Name: "poster topic", User: bot.User{ID: "u-alice", Name: "alice"},
 			Channel: p1, Options: map[string]string{"text": "Come by"}})
 		replies = append(replies, r.Content)
 	}
@@ -229,8 +228,8 @@ func TestFindPosters(t *testing.T) {
 	b, _, _, chans := posterTestBot(t)
 	ctx := context.Background()
 	find := func(opts map[string]string) string {
-		r := b.Handle(ctx, Command{Name: "posters", Options: opts, User: User{ID: "x", Name: "x"}})
-		if !r.Ephemeral || utf8.RuneCountInString(r.Content) > MaxContent {
+		r := b.Handle(ctx, bot.Command{Name: "posters", Options: opts, User: bot.User{ID: "x", Name: "x"}})
+		if !r.Ephemeral || utf8.RuneCountInString(r.Content) > bot.MaxContent {
 			t.Errorf("/posters %v: ephemeral %v, %d characters", opts, r.Ephemeral, utf8.RuneCountInString(r.Content))
 		}
 		return r.Content
@@ -258,66 +257,17 @@ func TestFindPosters(t *testing.T) {
 	}
 }
 
-// A poster session's reminder lists its channels, in as many messages as it
-// takes, and pings each presenter once, in their own channel, at the start.
-func TestPosterReminderListsChannelsAndPingsPresenters(t *testing.T) {
-	sched := testPosterSchedule()
-	posters := testPosters(73, 47)
-	places := map[string]PosterPlace{}
-	for i := range posters {
-		posters[i].Title = strings.Repeat(fmt.Sprintf("A long poster title number %d ", i), 3)
-		places[posters[i].ID] = PosterPlace{ChannelID: fmt.Sprintf("9000000000000000%02d", i), PresenterIDs: []string{fmt.Sprintf("8000000000000000%02d", i)}}
-	}
-	prog := &Program{Schedule: sched, Posters: posters, Places: places}
-	sess := sched.Sessions[0]
-	for _, lead := range []time.Duration{15 * time.Minute, 0} {
-		r := Reminder{Key: ReminderKey{SessionID: sess.ID, Lead: lead}, Session: sess, Due: sess.Start.Add(-lead)}
-		first := RenderReminder(prog, r, r.Due, false)
-		extras := PosterReminderExtras(prog, r, r.Due, false)
-		all := first.Content
-		pings := 0
-		for _, m := range extras {
-			if utf8.RuneCountInString(m.Content) > MaxContent {
-				t.Errorf("lead %v: a message of %d characters", lead, utf8.RuneCountInString(m.Content))
-			}
-			if len(m.PingUsers) > 0 {
-				pings++
-				if !strings.Contains(m.Content, "<@"+m.PingUsers[0]+">") || m.Channel == ChannelAnnouncements {
-					t.Errorf("ping %+v: want the presenter mentioned in their own channel", m)
-				}
-				continue
-			}
-			all += "\n" + m.Content
-		}
-		if utf8.RuneCountInString(first.Content) > MaxContent || len(extras) == 0 {
-			t.Fatalf("lead %v: first message %d characters, %d extras", lead, utf8.RuneCountInString(first.Content), len(extras))
-		}
-		for i := 0; i < 73; i++ {
-			if n := strings.Count(all, "<#"+places[posters[i].ID].ChannelID+">"); n != 1 {
-				t.Errorf("lead %v: channel of %s listed %d times", lead, posters[i].ID, n)
-			}
-		}
-		wantPings := 0
-		if lead == 0 {
-			wantPings = 73
-		}
-		if pings != wantPings {
-			t.Errorf("lead %v: %d presenter pings, want %d", lead, pings, wantPings)
-		}
-	}
-}
-
 // TestPresenterCommandsOnAnArchivedChannel: after /workshop archive, /poster
 // topic, link and here are refused with a reply that says why and who can
 // undo it, and nothing is stored or queued (issue 19 item 6).
 func TestPresenterCommandsOnAnArchivedChannel(t *testing.T) {
 	b, _, _, chans := posterTestBot(t)
 	ctx := context.Background()
-	mod := User{ID: "m", Name: "mo", Roles: []string{"Moderators"}}
-	if r := b.Handle(ctx, Command{Name: "workshop archive", User: mod, Channel: "general"}); !r.Ephemeral {
+	mod := bot.User{ID: "m", Name: "mo", Roles: []string{"Moderators"}}
+	if r := b.Handle(ctx, bot.Command{Name: "workshop archive", User: mod, Channel: "general"}); !r.Ephemeral {
 		t.Fatalf("/workshop archive: %q", r.Content)
 	}
-	alice := User{ID: "u-alice", Name: "alice"}
+	alice := bot.User{ID: "u-alice", Name: "alice"}
 	for _, c := range []struct {
 		name string
 		opts map[string]string
@@ -326,18 +276,16 @@ func TestPresenterCommandsOnAnArchivedChannel(t *testing.T) {
 		{"poster link", map[string]string{"name": "Slides", "url": "https://example.org/slides"}},
 		{"poster here", nil},
 	} {
-		r := b.Handle(ctx, Command{Name: c.name, User: alice, Channel: chans["p1"], Options: c.opts})
+		r := b.Handle(ctx, bot.Command{Name: c.name, User: alice, Channel: chans["p1"], Options: c.opts})
 		if !r.Ephemeral || !strings.Contains(r.Content, "archived") || !strings.Contains(r.Content, "undo:true") {
 			t.Errorf("/%s in an archived channel: %q, want a refusal naming the archive and the undo", c.name, r.Content)
 		}
 	}
-	rec, _ := b.posterRecord(ctx, "p1")
+	rec, _ := record(ctx, b.PosterStore(), "p1")
 	if rec.Topic != "" || len(rec.Links) != 0 || !rec.HereAt.IsZero() {
 		t.Errorf("p1's record changed in the archive: %+v", rec)
 	}
-	b.posters.mu.Lock()
-	queued := len(b.posters.posts)
-	b.posters.mu.Unlock()
+	queued := len(b.QueuedPosterPosts())
 	if queued != 0 {
 		t.Errorf("%d announcements queued from an archived channel", queued)
 	}
@@ -352,12 +300,12 @@ func TestPresenterCommandsOnAnArchivedChannel(t *testing.T) {
 func TestTopicAndNameShareDiscordsBudget(t *testing.T) {
 	b, g, clock, chans := posterTestBot(t)
 	ctx := context.Background()
-	alice := User{ID: "u-alice", Name: "alice"}
-	topic := func(text string) Reply {
+	alice := bot.User{ID: "u-alice", Name: "alice"}
+	topic := func(text string) bot.Reply {
 		t.Helper()
-		return b.Handle(ctx, Command{Name: "poster topic", User: alice, Channel: chans["p1"], Options: map[string]string{"text": text}})
+		return b.Handle(ctx, bot.Command{Name: "poster topic", User: alice, Channel: chans["p1"], Options: map[string]string{"text": text}})
 	}
-	sync := func() PosterReport {
+	sync := func() bot.PosterReport {
 		t.Helper()
 		rep, err := b.SyncPosters(ctx)
 		if err != nil {
@@ -388,7 +336,7 @@ func TestTopicAndNameShareDiscordsBudget(t *testing.T) {
 	}
 	r := topic("Three")
 	if !strings.HasPrefix(r.Content, "Saved") || !strings.Contains(r.Content, "only twice in 10 minutes") ||
-		!strings.Contains(r.Content, fmt.Sprintf("<t:%d:R>", start.Add(topicEditWindow).Unix())) {
+		!strings.Contains(r.Content, fmt.Sprintf("<t:%d:R>", start.Add(bot.TopicEditWindow).Unix())) {
 		t.Errorf("a third topic within 10 minutes: %q, want it saved, with when it shows", r.Content)
 	}
 	rep := sync()
@@ -398,16 +346,16 @@ func TestTopicAndNameShareDiscordsBudget(t *testing.T) {
 	if len(rep.Deferred) != 1 || !strings.Contains(rep.String(), "Waiting for Discord's limit") {
 		t.Errorf("report: deferred %v\n%s", rep.Deferred, rep)
 	}
-	b.posters.mu.Lock()
-	at := b.posters.retryAt
-	b.posters.mu.Unlock()
-	if !at.Equal(start.Add(topicEditWindow)) {
-		t.Errorf("a sync is asked for at %v, want %v (when the budget frees)", at, start.Add(topicEditWindow))
+	at := b.PosterRetryAt()
+	if !at.Equal(start.Add(bot.TopicEditWindow)) {
+		t.Errorf("a sync is asked for at %v, want %v (when the budget frees)", at, start.Add(bot.TopicEditWindow))
 	}
 	// The poster loop applies it by itself once the budget frees: nothing
 	// else asks for a sync.
-	stop := b.startPosters(ctx)
-	defer stop()
+	loopCtx, stop := context.WithCancel(ctx)
+	loopDone := make(chan struct{})
+	go func() { defer close(loopDone); b.RunPosters(loopCtx) }()
+	defer func() { stop(); <-loopDone }()
 	clock.Set(at)
 	deadline := time.Now().Add(10 * time.Second)
 	for shown() != "Three" {
@@ -417,4 +365,61 @@ func TestTopicAndNameShareDiscordsBudget(t *testing.T) {
 		clock.Set(at) // fires the loop's timer if it was set after the first Set
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// memStore is an in-memory Store.
+type memStore struct {
+	mu   sync.Mutex
+	recs map[bot.ReminderKey]bot.ReminderRecord
+}
+
+func newMemStore() *memStore { return &memStore{recs: map[bot.ReminderKey]bot.ReminderRecord{}} }
+
+func (s *memStore) Reminders(context.Context) ([]bot.ReminderRecord, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []bot.ReminderRecord
+	for _, r := range s.recs {
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *memStore) PutReminder(_ context.Context, r bot.ReminderRecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.recs[r.Key] = r
+	return nil
+}
+
+func testPosterSchedule() *bot.Schedule {
+	loc, _ := time.LoadLocation("America/New_York")
+	start := time.Date(2021, 12, 14, 9, 45, 0, 0, loc)
+	return &bot.Schedule{
+		Workshop:  bot.Workshop{Name: "W", ShortName: "W", Location: loc, Date: time.Date(2021, 12, 14, 0, 0, 0, 0, loc)},
+		Discord:   bot.DiscordConfig{PosterCategory: "Posters"},
+		Reminders: bot.ReminderConfig{Leads: []time.Duration{15 * time.Minute, 0}},
+		Sessions: []bot.Session{
+			{ID: "ps1", Kind: bot.KindPosters, PosterSession: 1, Title: "Poster Session 1", Start: start, End: start.Add(time.Hour)},
+			{ID: "ps2", Kind: bot.KindPosters, PosterSession: 2, Title: "Poster Session 2", Start: start.Add(4 * time.Hour), End: start.Add(5 * time.Hour)},
+		},
+	}
+}
+
+func testPosters(n1, n2 int) []bot.Poster {
+	var ps []bot.Poster
+	for i := 1; i <= n1+n2; i++ {
+		s := 1
+		if i > n1 {
+			s = 2
+		}
+		ps = append(ps, bot.Poster{ID: fmt.Sprintf("p%d", i), Session: s, Title: fmt.Sprintf("Poster number %d", i), Presenters: []string{fmt.Sprintf("user%d", i)}})
+	}
+	return ps
+}
+
+// features are what a bot on memPosters runs with: those main registers
+// that need no store ability memPosters lacks.
+func features() []bot.Feature {
+	return []bot.Feature{bot.ScheduleFeature(), Feature(), bot.DelayFeature(), bot.HelpFeature()}
 }
