@@ -256,40 +256,85 @@ func hasOption(spec bot.CommandSpec, name string) bool {
 
 // Serve reads commands from in, one per line, and prints each reply, until in is
 // exhausted or ctx is done. A line with `at HH:MM` waits for the virtual clock.
+//
+// Serve returns as soon as ctx ends, even while a read from in blocks (a
+// terminal, a pipe): the handler is never called after Serve returns. Its
+// reading goroutine then ends at in's next line or error; the owner of in ends
+// a read that would never come by closing in.
 func (c *Console) Serve(ctx context.Context, in io.Reader, day time.Time, h Handler) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		l, err := ParseLine(sc.Text(), day, c.loc)
-		if err != nil {
-			c.Printf("! %v\n", err)
-			continue
-		}
-		if l.Command.Name == "" && l.Command.Button == "" && l.Activity.Kind == 0 {
-			continue
-		}
-		if !l.At.IsZero() {
-			if wait := l.At.Sub(c.clock.Now()); wait > 0 {
-				select {
-				case <-ctx.Done():
+	lines, readErr := readLines(ctx, in)
+	for ctx.Err() == nil {
+		var text string
+		select {
+		case <-ctx.Done():
+			return nil
+		case t, ok := <-lines:
+			if !ok {
+				if ctx.Err() != nil {
 					return nil
-				case <-c.clock.After(wait):
 				}
+				return <-readErr
 			}
+			text = t
 		}
-		if l.Activity.Kind != 0 {
-			c.play(l.Command.User, l.Activity)
-			continue
-		}
-		c.reply(l.Command, h(ctx, l.Command))
-		if ctx.Err() != nil {
+		if done := c.serveLine(ctx, text, day, h); done {
 			return nil
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read commands: %w", err)
-	}
 	return nil
+}
+
+// readLines sends in's lines on lines until in ends or ctx is done, then
+// closes lines and sends the read error (nil at the end of in) on readErr.
+func readLines(ctx context.Context, in io.Reader) (lines <-chan string, readErr <-chan error) {
+	out := make(chan string)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(out)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			select {
+			case out <- sc.Text():
+			case <-ctx.Done():
+				errc <- nil
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			errc <- fmt.Errorf("read commands: %w", err)
+			return
+		}
+		errc <- nil
+	}()
+	return out, errc
+}
+
+// serveLine plays one input line; done says ctx ended on the way.
+func (c *Console) serveLine(ctx context.Context, text string, day time.Time, h Handler) (done bool) {
+	l, err := ParseLine(text, day, c.loc)
+	if err != nil {
+		c.Printf("! %v\n", err)
+		return false
+	}
+	if l.Command.Name == "" && l.Command.Button == "" && l.Activity.Kind == 0 {
+		return false
+	}
+	if !l.At.IsZero() {
+		if wait := l.At.Sub(c.clock.Now()); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return true
+			case <-c.clock.After(wait):
+			}
+		}
+	}
+	if l.Activity.Kind != 0 {
+		c.play(l.Command.User, l.Activity)
+		return false
+	}
+	c.reply(l.Command, h(ctx, l.Command))
+	return ctx.Err() != nil
 }
 
 // OnActivity makes the console tell f of the messages, joins and leaves its

@@ -3,6 +3,8 @@ package console
 import (
 	"bytes"
 	"context"
+	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -150,5 +152,55 @@ func TestPlayedActivity(t *testing.T) {
 	if commands != 0 || strings.Contains(out.String(), "Great talk") || !strings.Contains(out.String(), "alice says something in #panel-questions") ||
 		!strings.Contains(out.String(), `! "shouts": commands start with /`) {
 		t.Errorf("%d commands run; output:\n%s", commands, out.String())
+	}
+}
+
+// TestServeEndsWithContext: a Serve blocked reading an input that never
+// comes returns when its context ends, and its reading goroutine ends once
+// the owner closes the input.
+func TestServeEndsWithContext(t *testing.T) {
+	var out bytes.Buffer
+	c := New(&out, fixedClock{time.Date(2021, 12, 14, 9, 0, 0, 0, et)}, et, "")
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- c.Serve(ctx, pr, time.Date(2021, 12, 14, 0, 0, 0, 0, et), func(context.Context, bot.Command) bot.Reply {
+			t.Error("handler called with no input")
+			return bot.Reply{}
+		})
+	}()
+	cancel()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve: %v, want nil when its context ends", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve still blocked in a read 5 s after its context ended")
+	}
+	pw.Close()
+	if g := waitGone("console.readLines", 5*time.Second); g != "" {
+		t.Errorf("the reading goroutine outlived the closed input:\n%s", g)
+	}
+}
+
+// waitGone waits until no goroutine runs a function whose name contains fn,
+// and returns the stack of one that still does after d ("" once none).
+func waitGone(fn string, d time.Duration) string {
+	deadline := time.Now().Add(d)
+	for {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		var found string
+		for _, g := range strings.Split(string(buf), "\n\n") {
+			if strings.Contains(g, fn) {
+				found = g
+			}
+		}
+		if found == "" || time.Now().After(deadline) {
+			return found
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
