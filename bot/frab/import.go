@@ -58,35 +58,10 @@ func Import(c *Conference, o Options) (*Program, error) {
 	if warn != "" {
 		p.Warnings = append(p.Warnings, warn)
 	}
-	type timed struct {
-		Event
-		start time.Time
-		dur   time.Duration
+	events, err := timedEvents(c, loc)
+	if err != nil {
+		return nil, err
 	}
-	events := make([]timed, 0, len(c.Events))
-	for _, e := range c.Events {
-		t, err := e.Instant(loc)
-		if err != nil {
-			return nil, err
-		}
-		d, err := e.Length()
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, timed{e, t, d})
-	}
-	// JSON keeps rooms in a map: order by time, then room, then id, so that an
-	// import is the same every time.
-	sort.SliceStable(events, func(i, j int) bool {
-		a, b := events[i], events[j]
-		if !a.start.Equal(b.start) {
-			return a.start.Before(b.start)
-		}
-		if a.Room != b.Room {
-			return a.Room < b.Room
-		}
-		return a.ID < b.ID
-	})
 	rooms := []string{}
 	for _, e := range events {
 		if e.Room != "" && !slices.Contains(rooms, e.Room) {
@@ -129,6 +104,42 @@ func Import(c *Conference, o Options) (*Program, error) {
 		p.Sessions = append(p.Sessions, s)
 	}
 	return p, nil
+}
+
+// timedEvent is an event with its start and length read.
+type timedEvent struct {
+	Event
+	start time.Time
+	dur   time.Duration
+}
+
+// timedEvents reads the events' starts and lengths in loc, in a stable order.
+func timedEvents(c *Conference, loc *time.Location) ([]timedEvent, error) {
+	events := make([]timedEvent, 0, len(c.Events))
+	for _, e := range c.Events {
+		t, err := e.Instant(loc)
+		if err != nil {
+			return nil, err
+		}
+		d, err := e.Length()
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, timedEvent{e, t, d})
+	}
+	// JSON keeps rooms in a map: order by time, then room, then id, so that an
+	// import is the same every time.
+	sort.SliceStable(events, func(i, j int) bool {
+		a, b := events[i], events[j]
+		if !a.start.Equal(b.start) {
+			return a.start.Before(b.start)
+		}
+		if a.Room != b.Room {
+			return a.Room < b.Room
+		}
+		return a.ID < b.ID
+	})
+	return events, nil
 }
 
 var etcRE = regexp.MustCompile(`^Etc/GMT([+-][0-9]+)$`)
