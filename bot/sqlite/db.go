@@ -121,24 +121,45 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 		}
 	}()
 
+	if err := prepare(ctx, sdb, migs); err != nil {
+		return nil, wrap(err)
+	}
+	// Readers are opened once the file is checked and in WAL mode.
+	rdb, cdb, err := openReaders(ctx, base)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	db := &DB{path: path, sql: sdb, read: rdb, ckpt: cdb, lock: lock}
+	db.w = startWriter(sdb, cdb, db.wrote)
+	return db, nil
+}
+
+// prepare checks the file, switches it to WAL and migrates it, on the
+// writing connection.
+func prepare(ctx context.Context, sdb *sql.DB, migs []migration) error {
 	if err := check(ctx, sdb, "quick_check"); err != nil {
-		return nil, wrap(classify(err))
+		return classify(err)
 	}
 	var mode string
 	if err := sdb.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
-		return nil, wrap(fmt.Errorf("set journal_mode=WAL: %w", classify(err)))
+		return fmt.Errorf("set journal_mode=WAL: %w", classify(err))
 	}
 	if !strings.EqualFold(mode, "wal") {
-		return nil, wrap(fmt.Errorf("set journal_mode=WAL: the file system kept journal_mode=%s", mode))
+		return fmt.Errorf("set journal_mode=WAL: the file system kept journal_mode=%s", mode)
 	}
 	if err := migrate(ctx, sdb, migs); err != nil {
-		return nil, wrap(classify(err))
+		return classify(err)
 	}
-	// Readers are opened once the file is checked and in WAL mode. query_only
-	// makes a write slipped onto them an error rather than a second writer.
-	rdb, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	return nil
+}
+
+// openReaders opens the reading connections (query_only makes a write
+// slipped onto them an error rather than a second writer) and the
+// checkpointer's (writer.go).
+func openReaders(ctx context.Context, base string) (rdb, cdb *sql.DB, err error) {
+	rdb, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
-		return nil, wrap(err)
+		return nil, nil, err
 	}
 	rdb.SetMaxOpenConns(maxReaders)
 	rdb.SetMaxIdleConns(maxReaders)
@@ -146,19 +167,17 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 	rdb.SetConnMaxIdleTime(0)
 	if err := rdb.PingContext(ctx); err != nil {
 		rdb.Close()
-		return nil, wrap(fmt.Errorf("open a reading connection: %w", classify(err)))
+		return nil, nil, fmt.Errorf("open a reading connection: %w", classify(err))
 	}
-	cdb, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)")
+	cdb, err = sql.Open("sqlite", base+"&_pragma=synchronous(FULL)")
 	if err != nil {
 		rdb.Close()
-		return nil, wrap(err)
+		return nil, nil, err
 	}
 	cdb.SetMaxOpenConns(1)
 	cdb.SetConnMaxLifetime(0)
 	cdb.SetConnMaxIdleTime(0)
-	db := &DB{path: path, sql: sdb, read: rdb, ckpt: cdb, lock: lock}
-	db.w = startWriter(sdb, cdb, db.wrote)
-	return db, nil
+	return rdb, cdb, nil
 }
 
 // Close closes the database and then releases the lock. Later calls return the
