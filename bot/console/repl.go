@@ -45,36 +45,9 @@ func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
 	if text == "" || strings.HasPrefix(text, "#") {
 		return l, nil
 	}
-	l.Command.User = bot.User{ID: "console-you", Name: "you"}
-	// The prefixes come in any order, each at most once.
-	seen := map[string]bool{}
-	for {
-		word, rest, _ := strings.Cut(text, " ")
-		if seen[word] || word != "at" && word != "as" && word != "in" {
-			break
-		}
-		seen[word] = true
-		arg, after, _ := strings.Cut(strings.TrimSpace(rest), " ")
-		text = strings.TrimSpace(after)
-		switch word {
-		case "at":
-			t, err := clockTime(arg, day, loc)
-			if err != nil {
-				return l, err
-			}
-			l.At = t
-		case "as":
-			name, roles, _ := strings.Cut(arg, "/")
-			if name == "" {
-				return l, fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
-			}
-			l.Command.User = bot.User{ID: "console-" + name, Name: name}
-			if roles != "" {
-				l.Command.User.Roles = strings.Split(roles, ",")
-			}
-		case "in":
-			l.Command.Channel = strings.TrimPrefix(arg, "#")
-		}
+	text, err := l.parsePrefixes(text, day, loc)
+	if err != nil {
+		return l, err
 	}
 	if l.Command.Channel == "" {
 		l.Command.Channel = "console"
@@ -120,6 +93,43 @@ func ParseLine(text string, day time.Time, loc *time.Location) (Line, error) {
 	}
 	l.Command.Options = opts
 	return l, nil
+}
+
+// parsePrefixes reads the line's `at`, `as` and `in` prefixes into l, and
+// returns the rest of text.
+func (l *Line) parsePrefixes(text string, day time.Time, loc *time.Location) (string, error) {
+	l.Command.User = bot.User{ID: "console-you", Name: "you"}
+	// The prefixes come in any order, each at most once.
+	seen := map[string]bool{}
+	for {
+		word, rest, _ := strings.Cut(text, " ")
+		if seen[word] || word != "at" && word != "as" && word != "in" {
+			break
+		}
+		seen[word] = true
+		arg, after, _ := strings.Cut(strings.TrimSpace(rest), " ")
+		text = strings.TrimSpace(after)
+		switch word {
+		case "at":
+			t, err := clockTime(arg, day, loc)
+			if err != nil {
+				return text, err
+			}
+			l.At = t
+		case "as":
+			name, roles, _ := strings.Cut(arg, "/")
+			if name == "" {
+				return text, fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
+			}
+			l.Command.User = bot.User{ID: "console-" + name, Name: name}
+			if roles != "" {
+				l.Command.User.Roles = strings.Split(roles, ",")
+			}
+		case "in":
+			l.Command.Channel = strings.TrimPrefix(arg, "#")
+		}
+	}
+	return text, nil
 }
 
 func cutWord(text, word string) (string, bool) {

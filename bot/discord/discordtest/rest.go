@@ -169,20 +169,7 @@ func (s *Server) process(r *http.Request, rc *reqCtx) result {
 	s.notifyLocked()
 	s.mu.Unlock()
 
-	res := result{status: status, header: rlHeader}
-	if res.header == nil {
-		res.header = http.Header{}
-	}
-	var ae *apiError
-	switch {
-	case errors.As(err, &ae):
-		res.status, res.body = ae.Status, mustJSON(ae)
-	case err != nil:
-		res.status, res.body = 500, mustJSON(&apiError{Status: 500, Message: "discordtest: " + err.Error()})
-	case v != nil:
-		res.body = mustJSON(v)
-	}
-
+	res := handlerResult(status, v, err, rlHeader)
 	if f != nil && f.AfterCommit {
 		if f.Status == 0 {
 			// Hang after committing, until the client gives up or the
@@ -195,6 +182,26 @@ func (s *Server) process(r *http.Request, rc *reqCtx) result {
 			return errorResult(&apiError{Status: 499, Message: "client went away"})
 		}
 		return faultResult(f)
+	}
+	return res
+}
+
+// handlerResult is the response for what a route's handler returned: its
+// status and value, or its error (an *apiError as Discord words it, anything
+// else as a 500), with the rate limit headers.
+func handlerResult(status int, v any, err error, header http.Header) result {
+	res := result{status: status, header: header}
+	if res.header == nil {
+		res.header = http.Header{}
+	}
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		res.status, res.body = ae.Status, mustJSON(ae)
+	case err != nil:
+		res.status, res.body = 500, mustJSON(&apiError{Status: 500, Message: "discordtest: " + err.Error()})
+	case v != nil:
+		res.body = mustJSON(v)
 	}
 	return res
 }
