@@ -10,17 +10,6 @@ import (
 	"time"
 )
 
-// rehearse runs a piped console rehearsal of the bundled program, in process.
-func rehearse(t *testing.T, stdin string, args ...string) string {
-	t.Helper()
-	var out lockedBuffer
-	args = append([]string{"--http", ""}, args...)
-	if code := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(stdin), &out, &out); code != 0 {
-		t.Fatalf("exit %d\n%s", code, out.String())
-	}
-	return out.String()
-}
-
 // TestConsoleEndOfRun (issue 12 item 9): questions asked at the end of a piped
 // run get their cards before the summary; on a fresh database whose clock starts
 // after the reminders, the closing line says so, and only a rerun on the same
