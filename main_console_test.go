@@ -4,10 +4,11 @@ import (
 	"context"
 	"io"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"workshopbot/bot/bottest"
 )
 
 // TestConsoleEndOfRun (issue 12 item 9): questions asked at the end of a piped
@@ -95,29 +96,8 @@ func TestConsoleReaderEndsWithBot(t *testing.T) {
 		t.Errorf("no summary after the context ended:\n%s", out.String())
 	}
 	for _, fn := range []string{"console.readLines", "console.(*Console).Serve"} {
-		if g := goroutineLeft(fn, 5*time.Second); g != "" {
+		if g := bottest.GoroutineLeft(fn, 5*time.Second); g != "" {
 			t.Errorf("a goroutine in %s outlived run:\n%s", fn, g)
 		}
-	}
-}
-
-// goroutineLeft waits up to d for no goroutine to run a function whose name
-// contains fn (a closed input takes a moment to reach its reader), and
-// returns the stack of one that still does, or "".
-func goroutineLeft(fn string, d time.Duration) string {
-	deadline := time.Now().Add(d)
-	for {
-		buf := make([]byte, 1<<22)
-		buf = buf[:runtime.Stack(buf, true)]
-		found := ""
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, fn) {
-				found = g
-			}
-		}
-		if found == "" || time.Now().After(deadline) {
-			return found
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }

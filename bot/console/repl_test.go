@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/bottest"
 )
 
 var et, _ = time.LoadLocation("America/New_York")
@@ -180,27 +180,7 @@ func TestServeEndsWithContext(t *testing.T) {
 		t.Fatal("Serve still blocked in a read 5 s after its context ended")
 	}
 	pw.Close()
-	if g := waitGone("console.readLines", 5*time.Second); g != "" {
+	if g := bottest.GoroutineLeft("console.readLines", 5*time.Second); g != "" {
 		t.Errorf("the reading goroutine outlived the closed input:\n%s", g)
-	}
-}
-
-// waitGone waits until no goroutine runs a function whose name contains fn,
-// and returns the stack of one that still does after d ("" once none).
-func waitGone(fn string, d time.Duration) string {
-	deadline := time.Now().Add(d)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var found string
-		for _, g := range strings.Split(string(buf), "\n\n") {
-			if strings.Contains(g, fn) {
-				found = g
-			}
-		}
-		if found == "" || time.Now().After(deadline) {
-			return found
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
