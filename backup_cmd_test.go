@@ -29,11 +29,11 @@ func TestBackupWhileBotRuns(t *testing.T) {
 	schedule, posters := writeProgram(t, dir, 100)
 	db := filepath.Join(dir, "bot.db")
 	cmd := exec.Command(bin, "--db", db, "--schedule", schedule, "--posters", posters)
-	for k, v := range botEnv(fake) {
+	for k, v := range fakeEnv(fake) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Env = append(os.Environ(), cmd.Env...)
-	logs := &syncBuffer{}
+	logs := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -68,7 +67,7 @@ func benchAskBurst(b *testing.B, asks, votes int, db string) {
 	fake := discordtest.New(b, discordtest.WithServerMembersIntent())
 	fake.AddRole("Moderators", 0)
 	users := members(fake, "attendee", 500)
-	addr := freeAddr(b)
+	addr := loopbackAddr(b)
 	args := append(writeBenchProgram(b, b.TempDir(), time.Now(), "0s", "", 0), "--http", addr)
 	if db != "" {
 		args = append(args, "--db", db)
@@ -198,17 +197,6 @@ func benchAskBurst(b *testing.B, asks, votes int, db string) {
 		msg += fmt.Sprintf("; %.0f commits (%.1f/s, %.1f writes each)", commits, commits/took.Seconds(), writes/max(commits, 1))
 	}
 	b.Log(msg)
-}
-
-// freeAddr is a 127.0.0.1 address with a port free a moment ago, for --http.
-func freeAddr(b *testing.B) string {
-	b.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // scrapeCounter reads one unlabelled counter from the bot's /metrics; -1 if

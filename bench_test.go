@@ -23,53 +23,6 @@ import (
 // Discord, as it runs on the day, and reports its figures with
 // b.ReportMetric; run them with -benchtime 1x.
 
-// benchBot starts the built binary on args against fake, with its logs kept.
-func benchBot(b *testing.B, fake *discordtest.Server, args []string) *soakChild {
-	b.Helper()
-	env := os.Environ()
-	for k, v := range fakeEnv(fake) {
-		env = append(env, k+"="+v)
-	}
-	c := &soakChild{t: b, bin: buildBinary(b), args: args, env: env, logs: &lockedBuffer{}}
-	b.Cleanup(func() {
-		if b.Failed() {
-			b.Logf("bot logs (tail):\n%s", tail(c.logs.String(), 40))
-		}
-	})
-	return c
-}
-
-// writeBenchProgram writes schedule.yaml (the given sessions YAML, a poster
-// session and a panel hours away) and posters.csv (n posters) into dir.
-func writeBenchProgram(b *testing.B, dir string, now time.Time, leads, sessions string, posters int) []string {
-	b.Helper()
-	later := func(h int) string {
-		return now.Add(time.Duration(h) * time.Hour).Truncate(time.Second).Format(time.RFC3339)
-	}
-	sched := fmt.Sprintf(`%sdiscord:
-  moderators_role: Moderators
-  events: []
-reminders:
-  leads: [%s]
-  catch_up: 5m
-  reload: "@every 1h"
-questions:
-  per_ten_minutes: 100
-sessions:
-%s  - {id: posters, kind: posters, poster_session: 1, title: The Poster Session, start: %q}
-  - {id: panel, kind: panel, title: The Panel, start: %q}
-`, workshopYAML("Benchmark Workshop", "BENCH", now), leads, sessions, later(3), later(4))
-	var csv strings.Builder
-	csv.WriteString("id,session,title,authors,presenters,abstract,pdf,video\n")
-	abstract := strings.Repeat("We study neural differential equations and their solvers. ", 20)
-	for i := 1; i <= posters; i++ {
-		fmt.Fprintf(&csv, "p%03d,1,Poster %03d: Learning dynamics with neural ODEs,Ada Lovelace;Émile Borel,,%q,https://arxiv.org/abs/2106.%05d,\n", i, i, abstract, i)
-	}
-	return writeProgramFiles(b, dir, sched, csv.String())
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
 // BenchmarkReminderLateness: 40 reminders (20 sessions a second apart, leads
 // 1s and 0s, so two fall due in most seconds, and go out bundled in one
 // message) posted by the bot to the fake; lateness is the time from a
@@ -211,9 +164,9 @@ func BenchmarkMemory(b *testing.B) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 		defer cancel()
 		if err := fake.WaitFor(ctx, func(s *discordtest.Server) bool {
-			return len(soakPosterChannels(s)) >= posters && s.Connected() && len(s.Commands()) > 0
+			return len(posterChannels(s)) >= posters && s.Connected() && len(s.Commands()) > 0
 		}); err != nil {
-			b.Fatalf("poster channels: %v (%d)", err, len(soakPosterChannels(fake)))
+			b.Fatalf("poster channels: %v (%d)", err, len(posterChannels(fake)))
 		}
 		resps, errs := askMany(ctx, fake, users, questions, 20)
 		for j := range resps {

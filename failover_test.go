@@ -4,16 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,29 +54,6 @@ func failoverSettings(t *testing.T) time.Duration {
 	return d
 }
 
-// loopbackAddr is a loopback address with a port free a moment ago.
-func loopbackAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// healthz returns /healthz's status and body at addr (0 if it does not answer).
-func healthz(addr string) (int, string) {
-	c := http.Client{Timeout: 2 * time.Second}
-	r, err := c.Get("http://" + addr + "/healthz")
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer r.Body.Close()
-	b, _ := io.ReadAll(r.Body)
-	return r.StatusCode, string(b)
-}
-
 func TestFailover(t *testing.T) {
 	d := failoverSettings(t)
 	pg := pgtest.Start(t)
@@ -94,7 +67,7 @@ func TestFailover(t *testing.T) {
 	fake := pairFake(t)
 	users := members(fake, "attendee", 50)
 	start := time.Now()
-	args := soakProgram(t, t.TempDir(), start, d)
+	args := loadDay(t, t.TempDir(), start, d)
 	p := newPair(t, fake, args, dbURL)
 	bots, addrs, isStandby := p.bots, p.addrs, p.standby
 	bots[0].start()
@@ -109,86 +82,20 @@ func TestFailover(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
-	var (
-		mu         sync.Mutex
-		acked      = map[int64]string{}
-		votesAcked = map[int64]int{}
-		votesTried = map[int64]int{}
-		voted      = map[[2]string]bool{}
-		askFailed  int
-		seq        atomic.Int64
-	)
-	pause := func(d time.Duration) bool {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(d):
-			return true
-		}
-	}
-	for range 3 { // askers
-		wg.Go(func() {
-			for pause(time.Duration(50+intn(150)) * time.Millisecond) {
-				j := seq.Add(1)
-				text := fmt.Sprintf("Failover question %d: which bot answers me?", j)
-				ictx, icancel := context.WithTimeout(ctx, 5*time.Second)
-				r, err := interact(ictx, fake, users[intn(len(users))], askCmd(text))
-				icancel()
-				mu.Lock()
-				if err == nil && receivedID(r) != 0 {
-					acked[receivedID(r)] = text
-				} else {
-					askFailed++
-				}
-				mu.Unlock()
-			}
-		})
-	}
+	load := newCrowd(fake, users, intn, false)
+	every := func() time.Duration { return time.Duration(50+intn(150)) * time.Millisecond }
+	load.ask(ctx, &wg, 3, every, func(j int64) string { return fmt.Sprintf("Failover question %d: which bot answers me?", j) })
 	panel, _ := fake.ChannelByName("panel-questions")
-	for range 3 { // voters: each (user, question) once
-		wg.Go(func() {
-			for pause(time.Duration(50+intn(150)) * time.Millisecond) {
-				byID, _ := cardsOf(fake, panel.ID)
-				if len(byID) == 0 {
-					continue
-				}
-				ids := make([]int64, 0, len(byID))
-				for id := range byID {
-					ids = append(ids, id)
-				}
-				id := ids[intn(len(ids))]
-				user := users[intn(len(users))]
-				pair := [2]string{user, strconv.FormatInt(id, 10)}
-				mu.Lock()
-				if voted[pair] {
-					mu.Unlock()
-					continue
-				}
-				voted[pair] = true
-				votesTried[id]++
-				mu.Unlock()
-				in := discordtest.Button(fmt.Sprintf("q:vote:%d", id), byID[id].ID)
-				in.ChannelID = panel.ID
-				ictx, icancel := context.WithTimeout(ctx, 5*time.Second)
-				r, err := interact(ictx, fake, user, in)
-				icancel()
-				if err == nil && r.Type == 7 {
-					mu.Lock()
-					votesAcked[id]++
-					mu.Unlock()
-				}
-			}
-		})
-	}
+	load.vote(ctx, &wg, 3, every, panel.ID) // each (user, question) once
 
 	// Kills: the active bot, once the other is standing by; the time until
 	// the standby's gateway identify is its takeover.
 	var takeovers []time.Duration
 	kills := 0
 	deadline := start.Add(d)
-	every := d / (failoverKills + 2)
+	gap := d / (failoverKills + 2)
 	for kills < failoverKills || time.Now().Before(deadline) {
-		wait := every/2 + time.Duration(intn(int(every)))
+		wait := gap/2 + time.Duration(intn(int(gap)))
 		if kills >= failoverKills && time.Now().Add(wait).After(deadline) {
 			time.Sleep(time.Until(deadline))
 			break
@@ -218,16 +125,7 @@ func TestFailover(t *testing.T) {
 	wg.Wait()
 
 	// The last active bot settles the day: every reminder due, every poster's channel.
-	prog, err := bot.LoadProgram(args[1], args[3])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan []bot.Reminder
-	for _, r := range bot.Plan(prog.Schedule) {
-		if r.Due.Before(start.Add(d)) {
-			plan = append(plan, r)
-		}
-	}
+	_, plan := duePlan(t, args, start.Add(d))
 	announce, _ := fake.ChannelByName("announcements")
 	settle, cancelSettle := context.WithTimeout(context.Background(), time.Until(plan[len(plan)-1].Due)+90*time.Second)
 	defer cancelSettle()
@@ -245,7 +143,7 @@ func TestFailover(t *testing.T) {
 		return remindersUndecided(plan, recs, fake.Messages(announce.ID))
 	}
 	if err := fake.WaitFor(settle, func(s *discordtest.Server) bool {
-		return soakPostersCarded(s) && undecided(settle) == 0
+		return dayPostersCarded(s) && undecided(settle) == 0
 	}); err != nil {
 		t.Errorf("waiting for the last reminders and the poster channels: %v (%d reminders undecided)", err, undecided(context.Background()))
 	}
@@ -280,7 +178,7 @@ func TestFailover(t *testing.T) {
 		t.Error(p)
 	}
 	posterDups := 0
-	for id, cs := range soakPosterChannels(fake) {
+	for id, cs := range posterChannels(fake) {
 		if len(cs) != 1 {
 			posterDups++
 			t.Errorf("poster %s has %d channels", id, len(cs))
@@ -290,26 +188,10 @@ func TestFailover(t *testing.T) {
 	for _, q := range qs {
 		stored[q.ID] = q
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	lostQuestions := 0
-	for id, text := range acked {
-		if q, ok := stored[id]; !ok || q.Text != text {
-			lostQuestions++
-			t.Errorf("question #%d was acknowledged but is stored as %+v", id, q)
-		}
-	}
+	lostQuestions, ackedVotes, lostVotes := load.check(t, stored)
 	_, cardDups := cardsOf(fake, panel.ID)
 	if len(cardDups) > 0 {
 		t.Errorf("questions carded twice: %v", cardDups)
-	}
-	lostVotes, ackedVotes := 0, 0
-	for id, n := range votesAcked {
-		ackedVotes += n
-		if q := stored[id]; q.Votes < n || q.Votes > votesTried[id] {
-			lostVotes += max(n-q.Votes, 0)
-			t.Errorf("question #%d: %d votes stored; %d presses acknowledged, %d sent", id, q.Votes, n, votesTried[id])
-		}
 	}
 	// One gateway session per term (the first bot's, then one per takeover):
 	// a standby never opened one.
@@ -324,16 +206,16 @@ func TestFailover(t *testing.T) {
 	if kills < failoverKills {
 		t.Errorf("only %d kills, want at least %d", kills, failoverKills)
 	}
-	if len(acked) == 0 || ackedVotes == 0 {
-		t.Errorf("no load got through: %d questions, %d votes acknowledged", len(acked), ackedVotes)
+	if len(load.acked) == 0 || ackedVotes == 0 {
+		t.Errorf("no load got through: %d questions, %d votes acknowledged", len(load.acked), ackedVotes)
 	}
 	slices.Sort(takeovers)
 	t.Logf("takeover (SIGKILL of the active bot to the standby's gateway identify), %d kills: p50 %v, max %v",
 		len(takeovers), percentile(takeovers, 50).Round(time.Millisecond), takeovers[len(takeovers)-1].Round(time.Millisecond))
 	t.Logf("reminders: %d due, %d posted once, %d superseded, %d skipped, %d duplicated, %d lost", len(plan), rt.once, rt.superseded, rt.skipped, rt.dups, rt.lost)
 	t.Logf("questions: %d acknowledged, %d not (no active bot), %d stored, %d lost, %d carded twice; votes: %d acknowledged, %d lost; posters: %d made twice; %d violations",
-		len(acked), askFailed, len(stored), lostQuestions, len(cardDups), ackedVotes, lostVotes, posterDups, len(viol))
+		len(load.acked), load.askFailed, len(stored), lostQuestions, len(cardDups), ackedVotes, lostVotes, posterDups, len(viol))
 	fmt.Printf("FAILOVER SUMMARY: %v, %d kills; takeover p50 %v max %v; reminders %d/%d once, %d superseded, %d skipped, %d dup, %d lost; questions %d acked, %d lost; votes %d acked, %d lost; %d violations\n",
 		d, kills, percentile(takeovers, 50).Round(time.Millisecond), takeovers[len(takeovers)-1].Round(time.Millisecond),
-		rt.once, len(plan), rt.superseded, rt.skipped, rt.dups, rt.lost, len(acked), lostQuestions, ackedVotes, lostVotes, len(viol))
+		rt.once, len(plan), rt.superseded, rt.skipped, rt.dups, rt.lost, len(load.acked), lostQuestions, ackedVotes, lostVotes, len(viol))
 }

@@ -85,22 +85,10 @@ func runImportOpenReview(ctx context.Context, args []string, stdout, stderr io.W
 		fmt.Fprintf(stderr, "workshopbot import openreview: --api %q: want v1, v2 or auto\n", *api)
 		return 2
 	}
-	var papers []openreview.Paper
-	if *from != "" {
-		data, err := os.ReadFile(*from)
-		if err != nil {
-			return fail("--from: %v", err)
-		}
-		papers, _, err = openreview.Parse(data, *api)
-		if err != nil {
-			return fail("%s: %v", *from, err)
-		}
-	} else {
-		c := &openreview.Client{HTTP: &http.Client{Timeout: *timeout}, BaseV1: *baseV1, BaseV2: *baseV2}
-		papers, _, err = c.Fetch(ctx, *venue, *api)
-		if err != nil {
-			return fail("%v", err)
-		}
+	c := &openreview.Client{HTTP: &http.Client{Timeout: *timeout}, BaseV1: *baseV1, BaseV2: *baseV2}
+	papers, err := readPapers(ctx, c, *venue, *api, *from)
+	if err != nil {
+		return fail("%v", err)
 	}
 	accepted := openreview.Accepted(papers, *venue)
 	if len(accepted) == 0 {
@@ -115,49 +103,86 @@ func runImportOpenReview(ctx context.Context, args []string, stdout, stderr io.W
 		return fail("%v\n(new papers go to the schedule's poster sessions; fix it, or pass --session N)", schedErr)
 	}
 	if *merge == "" {
-		assign, err := bot.SpreadPosters(sched, nil, *session)
-		if err != nil {
+		if err := writePosters(stdout, sched, incoming, *session); err != nil {
 			return fail("%v", err)
-		}
-		for i := range incoming {
-			incoming[i].Session = assign(incoming[i])
-		}
-		data, err := bot.WritePosters(incoming)
-		if err == nil {
-			_, err = stdout.Write(data)
-		}
-		if err != nil {
-			return fail("write: %v", err)
 		}
 		fmt.Fprintf(stderr, "%d accepted papers of %s (of %d notes)\n", len(incoming), *venue, len(papers))
 		return 0
 	}
-	old, err := os.ReadFile(*merge)
-	if err != nil {
-		return fail("--merge: %v", err)
-	}
-	existing, err := bot.ParsePosters(*merge, old, nil)
-	if err != nil {
-		return fail("--merge: %v", err)
-	}
-	assign, err := bot.SpreadPosters(sched, existing, *session)
-	if err != nil {
+	if err := mergePosterFile(stdout, *merge, sched, incoming, *session); err != nil {
 		return fail("%v", err)
 	}
-	merged, summary, err := bot.MergePosters(*merge, old, incoming, assign)
-	if err != nil {
-		return fail("%v", err)
-	}
-	backup := *merge + ".bak"
-	if err := writeFileAtomic(backup, old); err != nil {
-		return fail("backup: %v", err)
-	}
-	if err := writeFileAtomic(*merge, merged); err != nil {
-		return fail("%v", err)
-	}
-	fmt.Fprintf(stdout, "%s: %s", *merge, summary)
-	fmt.Fprintf(stdout, "the old file is in %s\n", backup)
 	return 0
+}
+
+// readPapers reads the venue's notes: from a saved API response (from, if
+// set), else from the API through c.
+func readPapers(ctx context.Context, c *openreview.Client, venue, api, from string) ([]openreview.Paper, error) {
+	if from == "" {
+		papers, _, err := c.Fetch(ctx, venue, api)
+		return papers, err
+	}
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return nil, fmt.Errorf("--from: %w", err)
+	}
+	papers, _, err := openreview.Parse(data, api)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	return papers, nil
+}
+
+// writePosters writes the new papers as a posters.csv to w, spread over the
+// schedule's poster sessions (or all in session, if set).
+func writePosters(w io.Writer, sched *bot.Schedule, incoming []bot.Poster, session int) error {
+	assign, err := bot.SpreadPosters(sched, nil, session)
+	if err != nil {
+		return err
+	}
+	for i := range incoming {
+		incoming[i].Session = assign(incoming[i])
+	}
+	data, err := bot.WritePosters(incoming)
+	if err == nil {
+		_, err = w.Write(data)
+	}
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
+}
+
+// mergePosterFile merges the new papers into the posters.csv at path, in
+// place, leaving the old file beside it as path.bak, and tells stdout what
+// changed.
+func mergePosterFile(stdout io.Writer, path string, sched *bot.Schedule, incoming []bot.Poster, session int) error {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--merge: %w", err)
+	}
+	existing, err := bot.ParsePosters(path, old, nil)
+	if err != nil {
+		return fmt.Errorf("--merge: %w", err)
+	}
+	assign, err := bot.SpreadPosters(sched, existing, session)
+	if err != nil {
+		return err
+	}
+	merged, summary, err := bot.MergePosters(path, old, incoming, assign)
+	if err != nil {
+		return err
+	}
+	backup := path + ".bak"
+	if err := writeFileAtomic(backup, old); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := writeFileAtomic(path, merged); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %s", path, summary)
+	fmt.Fprintf(stdout, "the old file is in %s\n", backup)
+	return nil
 }
 
 // writeFileAtomic replaces path with data, so that a crash leaves the old file

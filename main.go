@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -32,7 +31,6 @@ import (
 	"golang.org/x/term"
 
 	"workshopbot/bot"
-	"workshopbot/bot/console"
 	"workshopbot/bot/discord"
 	"workshopbot/bot/frab"
 	"workshopbot/bot/postgres"
@@ -249,144 +247,23 @@ func newClock(o *options, prog *bot.Program, rehearsal bool) (*bot.ScaledClock, 
 	return bot.NewScaledClock(time.Now, start, speed), nil
 }
 
+// runBot runs the bot: on Discord when DISCORD_TOKEN is set (as one of a pair
+// when the database is PostgreSQL), else as a rehearsal on the console.
 func runBot(ctx context.Context, o *options, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	token := getenv("DISCORD_TOKEN")
 	rehearsal := token == ""
-	def := slog.LevelInfo
+	a, err := newApp(ctx, o, getenv, stderr, rehearsal)
+	if err != nil {
+		return err
+	}
+	defer a.store.Close()
 	if rehearsal {
-		def = slog.LevelWarn
+		return runApp(ctx, a, newRehearsal(a, stdin, stdout))
 	}
-	log, err := newLogger(o.logLevel, def, stderr)
-	if err != nil {
-		return err
+	if postgres.IsURL(a.dbURL) { // one of a pair: act only while leader (pair.go)
+		return runLeader(ctx, o, a.dbURL, func(ctx context.Context) error { return runDiscord(ctx, a, token) }, a.store, a.log)
 	}
-	dbURL := dbName(o, getenv)
-	if bot.SourceOf(o.schedule) == "" && !postgres.IsURL(dbURL) {
-		if _, _, err := bot.FileSource(o.schedule, o.posters)(); err != nil {
-			// Broken files: only a database that holds a last good program lets
-			// the bot start, and only then is it opened (or created).
-			if _, serr := os.Stat(dbURL); serr != nil {
-				return err
-			}
-		}
-	}
-	store, err := openStore(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	// The files, and the live source if schedule.yaml names one; its last good
-	// copy is kept in the database for when it is down.
-	src := (&frab.Live{HTTP: &http.Client{Timeout: sourceTimeout}, Store: store, Timeout: sourceTimeout}).Source(ctx, o.schedule, o.posters)
-	prog, files, broken, err := bot.StartProgram(ctx, src, store)
-	if err != nil {
-		return err
-	}
-	var stale *bot.StaleSourceError
-	if errors.As(broken, &stale) {
-		log.Warn("live source not read at start; running on its last good copy from the database", "url", stale.URL, "err", stale.Err)
-	} else if broken != nil {
-		// Under systemd's Restart=always, exiting here would be a crash loop with no
-		// reminders for the rest of the day: run on the program that last worked.
-		printErrors(stderr, broken)
-		saved := ""
-		if !files.Saved.IsZero() {
-			saved = ", saved " + files.Saved.Local().Format("2006-01-02 15:04")
-		}
-		fmt.Fprintf(stderr, "workshopbot: the files do not validate; starting on the last good program in %s (version %s%s).\n"+
-			"workshopbot: fix the files: they are applied as soon as they validate.\n", o.db, files.Short(), saved)
-	}
-	version := files.Version
-	clock, err := newClock(o, prog, rehearsal)
-	if err != nil {
-		return err
-	}
-	if rehearsal {
-		// The day begins at --clock when the bot is ready, however long the
-		// start takes (released below, as Run begins).
-		clock.Hold()
-	}
-
-	if !rehearsal {
-		if postgres.IsURL(dbURL) { // one of a pair: act only while leader (pair.go)
-			return runLeader(ctx, o, dbURL, func(ctx context.Context) error {
-				return runDiscord(ctx, o, token, getenv, prog, version, src, stale, clock, store, log)
-			}, store, log)
-		}
-		return runDiscord(ctx, o, token, getenv, prog, version, src, stale, clock, store, log)
-	}
-	loc := prog.Schedule.Workshop.Location
-	con := console.New(stdout, clock, loc, prog.Schedule.Discord.ReminderRole)
-	b, err := bot.New(bot.Config{Features: features(), Program: prog, Clock: clock, Store: store, Questions: store, Posters: store, Transport: con, Logger: log})
-	if err != nil {
-		return err
-	}
-	con.OnActivity(b.Record)
-	con.SetCommands(b.Specs())
-	ticks := newCronTicks(prog.Schedule.Reminders.Reload)
-	dash := startWeb(ctx, o.http, webDeps{bot: b, db: store, ticks: ticks, getenv: getenv, streams: o.streams,
-		gateway: func(context.Context) (string, error) { return "console (no gateway)", nil }}, log)
-	defer dash.stop()
-	interactive := isTerminal(stdin)
-	start := clock.Now()
-	con.Printf("Rehearsing %s (%s) on the console: virtual clock from %s at %.0fx.\n",
-		prog.Schedule.Workshop.Name, prog.Schedule.Workshop.ShortName, clock.Now().In(loc).Format("2006-01-02 15:04 -07:00"), clock.Speed())
-	if interactive {
-		con.Printf("Type /help for commands; `as carol/Moderators /questions next` acts as someone else. Ctrl-D quits.\n")
-	}
-	if dash.url != "" {
-		con.Printf("Dashboard: %s  overlay: %soverlay  moderator token: %s\n", dash.url, dash.url, dash.token)
-	}
-	con.Printf("\n")
-
-	// What the database recorded before this run: the closing line tells a rerun
-	// on the same database from a clock that started after the reminders.
-	before, err := store.Reminders(ctx)
-	if err != nil {
-		return err
-	}
-
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// A rehearsal's /workshop delay edits a copy beside the database, never the
-	// organizer's schedule.yaml.
-	reloader := bot.NewReloader(b, src, version).Keep(store).EditCopy(rehearsalCopy(o), o.posters)
-	stopCron, err := startReload(ctx, o, prog, reloader, stale, log, ticks.tick)
-	if err != nil {
-		return err
-	}
-	defer stopCron()
-
-	served := make(chan error, 1)
-	go func() { served <- con.Serve(ctx, stdin, prog.Schedule.Workshop.Date, b.Handle) }()
-	clock.Release()
-	if err := b.Run(ctx, bot.RunOptions{StopWhenDone: true}); err != nil {
-		return err
-	}
-	if interactive && ctx.Err() == nil {
-		con.Printf("The program is over. Keep typing commands, or Ctrl-D to quit.\n")
-	}
-	var serveErr error
-	select {
-	case serveErr = <-served:
-	case <-ctx.Done():
-	}
-	sum, err := b.Summarize(context.WithoutCancel(ctx))
-	if err != nil {
-		return err
-	}
-	con.Printf("Summary: %s\nPosts by channel: %s\n", sum, con.Posts())
-	if con.Posted(bot.ChannelAnnouncements) == 0 && sum.Planned > 0 && sum.Pending == 0 {
-		if len(before) >= sum.Planned {
-			con.Printf("\nNothing was posted: %s already records every reminder of this day, and the bot never posts one twice.\n"+
-				"To rehearse again from scratch: go run . --db /tmp/rehearsal.db (or delete %s).\n", o.db, o.db)
-		} else {
-			con.Printf("\nNothing was posted: the virtual clock started at %s, after the reminders were due, and a reminder later than catch_up (%s) is skipped.\n"+
-				"To see them: start the clock earlier (--clock), or leave --clock out to rehearse the whole day.\n",
-				start.In(loc).Format("2006-01-02 15:04 -07:00"), prog.Schedule.Reminders.CatchUp)
-		}
-	}
-	return serveErr
+	return runDiscord(ctx, a, token)
 }
 
 // startReload applies the files now (a version refused at start is reported to

@@ -2,21 +2,14 @@ package main
 
 import (
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
-)
+	"time"
 
-// rehearse runs a piped console rehearsal of the bundled program, in process.
-func rehearse(t *testing.T, stdin string, args ...string) string {
-	t.Helper()
-	var out lockedBuffer
-	args = append([]string{"--http", ""}, args...)
-	if code := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(stdin), &out, &out); code != 0 {
-		t.Fatalf("exit %d\n%s", code, out.String())
-	}
-	return out.String()
-}
+	"workshopbot/bot/bottest"
+)
 
 // TestConsoleEndOfRun (issue 12 item 9): questions asked at the end of a piped
 // run get their cards before the summary; on a fresh database whose clock starts
@@ -56,5 +49,55 @@ func TestConsoleScheduleAttachmentLine(t *testing.T) {
 	}
 	if !strings.Contains(out, "Why adjoints?") || !strings.Contains(out, "[attached questions.csv, ") {
 		t.Errorf("the small export is not shown:\n%s", out)
+	}
+}
+
+// TestConsoleReaderEndsWithBot (issue 14): a rehearsal whose stdin stays
+// open (a pipe no one writes to or closes) ends when its context does, and
+// the goroutine that read stdin has ended with it: none is left blocked in a
+// read, and none can call the bot after run returns.
+func TestConsoleReaderEndsWithBot(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "r.db")
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	var out lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--http", "", "--db", db, "--clock", "2021-12-15T01:00:00-05:00", "--speed", "600"},
+			func(string) string { return "" }, pr, &out, &out)
+	}()
+	if _, err := io.WriteString(pw, "as alice /ask question:\"Why adjoints?\"\n"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(out.String(), "**Q1**") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no card for the question in 30 s:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("run returned %d while stdin was still open:\n%s", code, out.String())
+	case <-time.After(200 * time.Millisecond):
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("run still running 10 s after its context ended:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "Summary:") {
+		t.Errorf("no summary after the context ended:\n%s", out.String())
+	}
+	for _, fn := range []string{"console.readLines", "console.(*Console).Serve"} {
+		if g := bottest.GoroutineLeft(fn, 5*time.Second); g != "" {
+			t.Errorf("a goroutine in %s outlived run:\n%s", fn, g)
+		}
 	}
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,142 +14,6 @@ import (
 	"workshopbot/bot"
 	"workshopbot/bot/discord/discordtest"
 )
-
-// testSession is a session of a generated schedule, starting `in` from now.
-type testSession struct {
-	id, kind, title string
-	in              time.Duration
-	extra           string // more YAML lines for the session, indented by 4
-}
-
-// liveProgram writes a schedule.yaml whose sessions start seconds from now, and a
-// posters.csv, into dir. It returns the flags that point the bot at them.
-func liveProgram(t *testing.T, dir string, now time.Time, leads string, sessions []testSession) (args []string, starts map[string]time.Time) {
-	t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, `workshop:
-  name: Live Test Workshop
-  short_name: LTW
-  timezone: America/New_York
-  date: %s
-  links:
-    livestream: https://example.org/live
-    gathertown: https://example.org/gather
-reminders:
-  leads: [%s]
-  catch_up: 5m
-sessions:
-`, now.In(time.UTC).Format("2006-01-02"), leads)
-	starts = map[string]time.Time{}
-	for _, s := range sessions {
-		start := now.Add(s.in).Truncate(time.Second)
-		starts[s.id] = start
-		fmt.Fprintf(&b, "  - id: %s\n    kind: %s\n    title: %s\n    start: %q\n    end: %q\n%s", s.id, s.kind, s.title,
-			start.Format(time.RFC3339), start.Add(3*time.Second).Format(time.RFC3339), s.extra)
-	}
-	sched := filepath.Join(dir, "schedule.yaml")
-	posters := filepath.Join(dir, "posters.csv")
-	if err := os.WriteFile(sched, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	csv := "id,session,title\n"
-	if strings.Contains(b.String(), "poster_session: 1") {
-		csv += "first,1,A First Poster\n"
-	}
-	if err := os.WriteFile(posters, []byte(csv), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return []string{"--schedule", sched, "--posters", posters, "--db", filepath.Join(dir, "bot.db")}, starts
-}
-
-// fakeEnv is the environment that points the bot at the fake Discord.
-func fakeEnv(fake *discordtest.Server) map[string]string {
-	return map[string]string{
-		"DISCORD_TOKEN":    discordtest.Token,
-		"DISCORD_API_BASE": fake.URL(),
-		"DISCORD_GUILD_ID": fake.GuildID(),
-	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for the bot's concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startBot runs the real wiring (run, as main does) against the fake until the
-// returned stop is called; stop reports run's exit code.
-func startBot(t *testing.T, fake *discordtest.Server, args []string) (stop func() int, logs *lockedBuffer) {
-	t.Helper()
-	env := fakeEnv(fake)
-	ctx, cancel := context.WithCancel(context.Background())
-	logs = &lockedBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), logs, logs)
-	}()
-	var once sync.Once
-	code := 0
-	stop = func() int {
-		once.Do(func() {
-			cancel()
-			select {
-			case code = <-done:
-			case <-time.After(10 * time.Second):
-				t.Errorf("bot did not stop within 10 s\n%s", logs.String())
-			}
-		})
-		return code
-	}
-	t.Cleanup(func() { stop() })
-	return stop, logs
-}
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func announcements(fake *discordtest.Server) []discordtest.Message {
-	ch, ok := fake.ChannelByName("announcements")
-	if !ok {
-		return nil
-	}
-	return fake.Messages(ch.ID)
-}
-
-// announcedReminders is announcements with bundled reminders (sessions due
-// together share a message, a blank line between them) split one per session.
-func announcedReminders(fake *discordtest.Server) []discordtest.Message {
-	var out []discordtest.Message
-	for _, m := range announcements(fake) {
-		for _, part := range strings.Split(m.Content, "\n\n") {
-			p := m
-			p.Content = part
-			out = append(out, p)
-		}
-	}
-	return out
-}
 
 // expectedReminder is a reminder a generated schedule implies.
 type expectedReminder struct {
@@ -331,10 +193,7 @@ func TestDiscordKilledAndRestarted(t *testing.T) {
 	}
 	args, starts := liveProgram(t, t.TempDir(), time.Now(), "2s, 0s", sessions)
 	want := expectReminders(sessions, starts, 2*time.Second, 0)
-	env := os.Environ()
-	for k, v := range fakeEnv(fake) {
-		env = append(env, k+"="+v)
-	}
+	env := fakeEnviron(fake)
 	start := func() (*exec.Cmd, *lockedBuffer) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env

@@ -55,10 +55,7 @@ sessions:
 	}
 	args := []string{"--schedule", sched, "--posters", posters, "--db", filepath.Join(dir, "bot.db"), "--http", "",
 		"--clock", "2021-12-14T06:29:00-05:00", "--speed", "120"}
-	env := os.Environ()
-	for k, v := range fakeEnv(fake) {
-		env = append(env, k+"="+v)
-	}
+	env := fakeEnviron(fake)
 	run := func() (*exec.Cmd, *lockedBuffer) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = env

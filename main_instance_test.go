@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +16,6 @@ import (
 	"workshopbot/bot/discord/discordtest"
 	"workshopbot/bot/sqlite"
 )
-
-// beatRE reads a heartbeat's first line: instance, interval, state.
-var beatRE = regexp.MustCompile("^\\*\\*workshopbot heartbeat\\*\\* · instance `([^`]+)` · host `[^`]*` · every (\\S+) · (running|stopped)")
 
 // modChannel is the moderators channel of writeProgram's program.
 const modChannel = "workshop-moderators"

@@ -4,93 +4,14 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// buildBinary builds this command once per test binary run.
-func buildBinary(t testing.TB) string {
-	t.Helper()
-	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "workshopbot-bin")
-		if err != nil {
-			binErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "workshopbot")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = &buildError{out: string(out), err: err}
-		}
-	})
-	if binErr != nil {
-		t.Fatal(binErr)
-	}
-	return binPath
-}
-
-type buildError struct {
-	out string
-	err error
-}
-
-func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
-
-// post is one message printed by the console transport.
-type post struct {
-	channel string
-	text    string
-}
-
-var postHeader = regexp.MustCompile(`^\[\d\d:\d\d:\d\d [-+]\d\d:\d\d\] #(\S+)$`)
-
-// parsePosts reads the console's output back into posts.
-func parsePosts(out string) []post {
-	var posts []post
-	lines := strings.Split(out, "\n")
-	for i := 0; i < len(lines); i++ {
-		m := postHeader.FindStringSubmatch(lines[i])
-		if m == nil {
-			continue
-		}
-		p := post{channel: m[1]}
-		for i++; i < len(lines) && strings.HasPrefix(lines[i], "  "); i++ {
-			p.text += strings.TrimPrefix(lines[i], "  ") + "\n"
-		}
-		posts = append(posts, p)
-	}
-	return posts
-}
-
-// channelPosts keeps the posts to one channel.
-func channelPosts(posts []post, channel string) []post {
-	var out []post
-	for _, p := range posts {
-		if p.channel == channel {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// reminderParts splits bundled reminders (sessions due together share one
-// message, a blank line between them) into one post per session.
-func reminderParts(posts []post) []post {
-	var out []post
-	for _, p := range posts {
-		for _, part := range strings.Split(strings.TrimRight(p.text, "\n"), "\n\n") {
-			out = append(out, post{channel: p.channel, text: part + "\n"})
-		}
-	}
-	return out
-}
 
 var relative = regexp.MustCompile(` ?\([^)]*\)`)
 
@@ -160,11 +81,6 @@ func TestRehearsalShowsWholeDay(t *testing.T) {
 	if took > time.Minute {
 		t.Errorf("rehearsal took %v, want under a minute", took)
 	}
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // TestRehearsalKilledAndRestarted kills the rehearsal with SIGKILL at random moments
@@ -241,9 +157,3 @@ func TestRehearsalKilledAndRestarted(t *testing.T) {
 		t.Errorf("%d distinct reminders printed, %d unknown, %d superseded; want 40 in all", len(seen), unknown, superseded)
 	}
 }
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -23,11 +22,6 @@ import (
 // The tests never bind the well-known port: the ones that want the dashboard
 // pass --http 127.0.0.1:0.
 func init() { defaultHTTP = "" }
-
-var docsScreenshots = flag.Bool("docs-screenshots", false, "TestBrowserOverlay also writes docs/dashboard.png and docs/overlay.png, TestRehearsalReport docs/report.png")
-
-// chromiumPath is Debian's chromium, which .ci/run installs.
-const chromiumPath = "/usr/bin/chromium"
 
 // browserProgram writes a DLDE-like program around now: a spotlight live, the
 // first poster session next, the panel later; a bot started now has missed the
@@ -313,46 +307,6 @@ func readAll(resp *http.Response) string {
 func jsString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`, "<", `\x3c`)
 	return `"` + r.Replace(s) + `"`
-}
-
-// docsShots are the screenshots the README shows.
-var docsShots = map[string]bool{"dashboard.png": true, "overlay.png": true, "report.png": true}
-
-// newBrowser starts Debian's chromium, headless, in a throwaway profile.
-func newBrowser(t *testing.T) (context.Context, context.CancelFunc) {
-	return chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()))
-}
-
-// saveShots writes the screenshots to $ARTIFACTS_DIR (or ./artifacts), and,
-// with -docs-screenshots, the ones the README shows to docs/.
-func saveShots(t *testing.T, shots map[string][]byte) {
-	t.Helper()
-	dir := os.Getenv("ARTIFACTS_DIR")
-	if dir == "" {
-		dir = "artifacts"
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, png := range shots {
-		if len(png) < 1000 || string(png[1:4]) != "PNG" {
-			t.Errorf("%s: not a PNG (%d bytes)", name, len(png))
-			continue
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot %s", filepath.Join(dir, name))
-		if *docsScreenshots && docsShots[name] {
-			if err := os.WriteFile(filepath.Join("docs", name), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 }
 
 // TestDashboardWiredOnDiscord checks the wiring without a browser: the bot on

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -93,54 +91,6 @@ func TestStandbyPage(t *testing.T) {
 	}
 }
 
-// pairFake is the fake Discord both bots of a pair run against.
-func pairFake(t *testing.T) *discordtest.Server {
-	t.Helper()
-	fake, err := discordtest.NewServer(discordtest.WithServerMembersIntent(), discordtest.WithHeartbeatInterval(500*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fake.Close() })
-	fake.AddRole("Moderators", 0)
-	return fake
-}
-
-// botPair is two bots, as child processes of the built binary, on one
-// database against one fake Discord, each with its dashboard on a loopback
-// port of its own. Their logs are shown if the test fails.
-type botPair struct {
-	bots  [2]*soakChild
-	addrs [2]string
-}
-
-// newPair prepares (does not start) two bots running args with --db dbURL.
-func newPair(t *testing.T, fake *discordtest.Server, args []string, dbURL string) *botPair {
-	t.Helper()
-	args = append(slices.Clone(args), "--db", dbURL) // the last --db wins
-	env := os.Environ()
-	for k, v := range fakeEnv(fake) {
-		env = append(env, k+"="+v)
-	}
-	logs := &lockedBuffer{}
-	p := &botPair{}
-	for i := range p.bots {
-		p.addrs[i] = loopbackAddr(t)
-		p.bots[i] = &soakChild{t: t, bin: buildBinary(t), args: append(slices.Clone(args), "--http", p.addrs[i]), env: env, logs: logs}
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("bots' logs (tail):\n%s", tail(logs.String(), 80))
-		}
-	})
-	return p
-}
-
-// standby reports whether bot i answers /healthz 200 with the standby line.
-func (p *botPair) standby(i int) bool {
-	code, body := healthz(p.addrs[i])
-	return code == http.StatusOK && strings.Contains(body, "standby")
-}
-
 // TestPairTakesOver is the failover test's core in the default run: two bots
 // on one PostgreSQL, one active and one standing by (no gateway, /healthz
 // standby); SIGKILL the active one and the standby takes over within 10 s,
@@ -149,7 +99,7 @@ func TestPairTakesOver(t *testing.T) {
 	dbURL := pgtest.Start(t).NewDatabase(t)
 	fake := pairFake(t)
 	users := members(fake, "attendee", 2)
-	p := newPair(t, fake, soakProgram(t, t.TempDir(), time.Now(), 40*time.Second), dbURL)
+	p := newPair(t, fake, loadDay(t, t.TempDir(), time.Now(), 40*time.Second), dbURL)
 	p.bots[0].start()
 	waitFor(t, 30*time.Second, "the first bot's commands", func() bool { return fake.Connected() && len(fake.Commands()) > 0 })
 	p.bots[1].start()

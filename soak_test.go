@@ -6,14 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -59,131 +54,9 @@ func soakSettings(t *testing.T) time.Duration {
 }
 
 const (
-	soakPosters   = 100
 	soakAttendees = 100
 	soakKills     = 10 // at least
-	soakGap       = 4 * time.Second
 )
-
-// soakProgram writes a day compressed into d: a session every soakGap from 10 s
-// on, each with reminders 2 s before and at its start; a poster session of
-// soakPosters posters and the panel after the run (their channels and questions
-// are what the run exercises, not their reminders).
-func soakProgram(t *testing.T, dir string, now time.Time, d time.Duration) []string {
-	t.Helper()
-	var b strings.Builder
-	fmt.Fprintf(&b, `%sdiscord:
-  moderators_role: Moderators
-  events: []
-reminders:
-  leads: [2s, 0s]
-  catch_up: 5m
-  reload: "@every 1h"
-questions:
-  per_ten_minutes: 100
-sessions:
-`, workshopYAML("Soak Test Workshop", "SOAK", now))
-	kinds := []string{"invited", "spotlight", "other", "opening", "closing"}
-	at := func(x time.Duration) string { return now.Add(x).Truncate(time.Second).Format(time.RFC3339) }
-	n := 0
-	for x := 10 * time.Second; x <= d-5*time.Second; x += soakGap {
-		n++
-		fmt.Fprintf(&b, "  - {id: s%03d, kind: %s, title: \"Soak talk number %03d of the day\", start: %q, end: %q}\n",
-			n, kinds[n%len(kinds)], n, at(x), at(x+3*time.Second))
-	}
-	fmt.Fprintf(&b, "  - {id: posters, kind: posters, poster_session: 1, title: The Poster Session, start: %q}\n", at(d+time.Hour))
-	fmt.Fprintf(&b, "  - {id: panel, kind: panel, title: The Panel, start: %q}\n", at(d+2*time.Hour))
-	var csv strings.Builder
-	csv.WriteString("id,session,title,authors,presenters,abstract,pdf,video\n")
-	for i := 1; i <= soakPosters; i++ {
-		fmt.Fprintf(&csv, "p%03d,1,Poster %03d: Learning dynamics with neural ODEs,Author %d,,An abstract.,https://arxiv.org/abs/2106.%05d,\n", i, i, i, i)
-	}
-	return writeProgramFiles(t, dir, b.String(), csv.String())
-}
-
-// soakChild is the bot as a child process, restarted after each kill.
-type soakChild struct {
-	t    testing.TB
-	bin  string
-	args []string
-	env  []string
-	logs *lockedBuffer // every run's stderr, in order
-
-	mu         sync.Mutex
-	cmd        *exec.Cmd
-	exited     chan struct{}
-	starts     int
-	stopping   bool // kill or stop was called on the current process
-	unexpected int  // processes that exited on their own
-}
-
-func (c *soakChild) start() {
-	c.t.Helper()
-	cmd := exec.Command(c.bin, c.args...)
-	cmd.Env = c.env
-	c.mu.Lock()
-	c.starts++
-	fmt.Fprintf(c.logs, "=== start %d\n", c.starts)
-	c.mu.Unlock()
-	cmd.Stdout, cmd.Stderr = c.logs, c.logs
-	if err := cmd.Start(); err != nil {
-		c.t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	c.mu.Lock()
-	c.cmd, c.exited, c.stopping = cmd, exited, false
-	c.mu.Unlock()
-	go func() {
-		err := cmd.Wait()
-		c.mu.Lock()
-		if !c.stopping {
-			c.unexpected++
-			fmt.Fprintf(c.logs, "=== exited on its own: %v\n", err)
-		}
-		c.mu.Unlock()
-		close(exited)
-	}()
-}
-
-// kill sends SIGKILL and waits for the process to be gone.
-func (c *soakChild) kill() {
-	c.mu.Lock()
-	cmd, exited := c.cmd, c.exited
-	c.stopping = true
-	c.mu.Unlock()
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	<-exited
-}
-
-// stop sends SIGTERM and returns the exit code.
-func (c *soakChild) stop() int {
-	c.mu.Lock()
-	cmd, exited := c.cmd, c.exited
-	c.stopping = true
-	c.mu.Unlock()
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(15 * time.Second):
-		c.t.Errorf("the bot did not stop within 15 s of SIGTERM")
-		_ = cmd.Process.Kill()
-		<-exited
-	}
-	return cmd.ProcessState.ExitCode()
-}
-
-// soakLoad is what the attendees did, and what the bot acknowledged.
-type soakLoad struct {
-	mu         sync.Mutex
-	acked      map[int64]string   // question number -> text, for each "Received"
-	askFailed  int                // /ask not answered "Received" (bot down, dying, refused)
-	voted      map[[2]string]bool // (user, question) pairs pressed, acknowledged or not
-	votesAcked map[int64]int      // question -> presses answered with the updated card
-	votesTried map[int64]int      // question -> presses sent
-	voteFailed int                // presses not answered with UPDATE_MESSAGE
-	askLatency []time.Duration
-	seq        atomic.Int64
-}
 
 // TestSoak is the soak test described at the top of this file.
 func TestSoak(t *testing.T) {
@@ -207,12 +80,9 @@ func TestSoak(t *testing.T) {
 	users := members(fake, "attendee", soakAttendees)
 	dir := t.TempDir()
 	start := time.Now()
-	args := soakProgram(t, dir, start, d)
-	env := os.Environ()
-	for k, v := range fakeEnv(fake) {
-		env = append(env, k+"="+v)
-	}
-	child := &soakChild{t: t, bin: bin, args: args, env: env, logs: &lockedBuffer{}}
+	args := loadDay(t, dir, start, d)
+	env := fakeEnviron(fake)
+	child := &botProcess{t: t, bin: bin, args: args, env: env, logs: &lockedBuffer{}}
 	defer func() {
 		if t.Failed() {
 			t.Logf("bot logs (tail):\n%s", tail(child.logs.String(), 60))
@@ -224,95 +94,19 @@ func TestSoak(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
-	load := &soakLoad{acked: map[int64]string{}, voted: map[[2]string]bool{}, votesAcked: map[int64]int{}, votesTried: map[int64]int{}}
-	pause := func(d time.Duration) bool {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(d):
-			return true
-		}
-	}
-	// waitUp waits, without a busy loop, until a bot is connected.
-	waitUp := func() {
-		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		_ = fake.WaitFor(wctx, func(s *discordtest.Server) bool { return s.Connected() })
-	}
-
+	load := newCrowd(fake, users, intn, true)
 	// Askers: a stream of /ask, each text new, from many users. Discord lets
 	// the bot post 5 messages per 5 s in #panel-questions (the fake's default
 	// bucket, as on Discord), so at most one card a second: two askers at 2-4 s
 	// ask about 0.7 questions a second, so that every card can be posted, and
 	// checked against the database, before the end even with 10 restarts. A
 	// burst far beyond that budget is BenchmarkAsk's and TestAsk500's.
-	for range 2 {
-		wg.Go(func() {
-			for pause(time.Duration(2000+intn(2000)) * time.Millisecond) {
-				if !fake.Connected() {
-					waitUp()
-					continue
-				}
-				j := load.seq.Add(1)
-				text := fmt.Sprintf("Soak question %d: does the adjoint method stay stable at depth %d?", j, j%97)
-				ictx, icancel := context.WithTimeout(ctx, 5*time.Second)
-				r, err := interact(ictx, fake, users[intn(len(users))], askCmd(text))
-				icancel()
-				load.mu.Lock()
-				if err == nil && receivedID(r) != 0 {
-					load.acked[receivedID(r)] = text
-					load.askLatency = append(load.askLatency, r.Latency)
-				} else {
-					load.askFailed++
-				}
-				load.mu.Unlock()
-			}
-		})
-	}
-	// Voters: presses of the vote button on the cards, each (user, question)
-	// pair once, so that a press acknowledged is a vote that must be stored.
+	load.ask(ctx, &wg, 2, func() time.Duration { return time.Duration(2000+intn(2000)) * time.Millisecond }, func(j int64) string {
+		return fmt.Sprintf("Soak question %d: does the adjoint method stay stable at depth %d?", j, j%97)
+	})
+	// Voters: presses of the vote button on the cards.
 	panel, _ := fake.ChannelByName("panel-questions")
-	for range 4 {
-		wg.Go(func() {
-			for pause(time.Duration(50+intn(150)) * time.Millisecond) {
-				if !fake.Connected() {
-					waitUp()
-					continue
-				}
-				byID, _ := cardsOf(fake, panel.ID)
-				if len(byID) == 0 {
-					continue
-				}
-				ids := make([]int64, 0, len(byID))
-				for id := range byID {
-					ids = append(ids, id)
-				}
-				id := ids[intn(len(ids))]
-				user := users[intn(len(users))]
-				pair := [2]string{user, strconv.FormatInt(id, 10)}
-				load.mu.Lock()
-				if load.voted[pair] {
-					load.mu.Unlock()
-					continue
-				}
-				load.voted[pair] = true
-				load.votesTried[id]++
-				load.mu.Unlock()
-				in := discordtest.Button(fmt.Sprintf("q:vote:%d", id), byID[id].ID)
-				in.ChannelID = panel.ID
-				ictx, icancel := context.WithTimeout(ctx, 5*time.Second)
-				r, err := interact(ictx, fake, user, in)
-				icancel()
-				load.mu.Lock()
-				if err == nil && r.Type == 7 {
-					load.votesAcked[id]++
-				} else {
-					load.voteFailed++
-				}
-				load.mu.Unlock()
-			}
-		})
-	}
+	load.vote(ctx, &wg, 4, func() time.Duration { return time.Duration(50+intn(150)) * time.Millisecond }, panel.ID)
 	// Faults: 429, 500, 502 (one after Discord did the work) and slow answers on
 	// the routes the bot writes to, a few at a time, so that the bot's bounded
 	// retries get through.
@@ -322,7 +116,7 @@ func TestSoak(t *testing.T) {
 		"POST /channels/{channel_id}/messages", "PATCH /channels/{channel_id}/messages/{message_id}",
 		"POST /guilds/{guild_id}/channels", "PUT /channels/{channel_id}/messages/pins/{message_id}", "", ""}
 	wg.Go(func() {
-		for pause(time.Duration(300+intn(700)) * time.Millisecond) {
+		for pause(ctx, time.Duration(300+intn(700))*time.Millisecond) {
 			f := discordtest.Fault{Route: routes[intn(len(routes))], Count: 1}
 			switch intn(5) {
 			case 0:
@@ -382,16 +176,7 @@ func TestSoak(t *testing.T) {
 
 	// The last bot runs undisturbed until every reminder is due and decided,
 	// every poster has its channel and every stored question its card.
-	prog, err := bot.LoadProgram(args[1], args[3])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan []bot.Reminder
-	for _, r := range bot.Plan(prog.Schedule) {
-		if r.Due.Before(start.Add(d)) {
-			plan = append(plan, r)
-		}
-	}
+	prog, plan := duePlan(t, args, start.Add(d))
 	last := plan[len(plan)-1].Due
 	announce, _ := fake.ChannelByName("announcements")
 	settle, cancelSettle := context.WithTimeout(context.Background(), time.Until(last)+90*time.Second)
@@ -401,10 +186,10 @@ func TestSoak(t *testing.T) {
 	// on Discord under the nonce recorded: reminders due together are bundled
 	// into one message with one nonce for the set (issue 12 item 1).
 	if err := fake.WaitFor(settle, func(s *discordtest.Server) bool {
-		return soakPostersCarded(s) && soakRemindersUndecided(settle, s, announce.ID, args[5], plan) == 0
+		return dayPostersCarded(s) && storedRemindersUndecided(settle, s, announce.ID, args[5], plan) == 0
 	}); err != nil {
 		t.Errorf("waiting for the last reminders and the poster channels: %v (%d reminders undecided)",
-			err, soakRemindersUndecided(context.Background(), fake, announce.ID, args[5], plan))
+			err, storedRemindersUndecided(context.Background(), fake, announce.ID, args[5], plan))
 	}
 	// Cards converge: every stored question has its card, showing what the
 	// database holds (text, votes, status), read beside the running bot.
@@ -444,9 +229,9 @@ func TestSoak(t *testing.T) {
 	}
 
 	// Poster channels: one per poster, each with one card, as recorded.
-	chans := soakPosterChannels(fake)
+	chans := posterChannels(fake)
 	var posterDups, posterMissing int
-	for i := 1; i <= soakPosters; i++ {
+	for i := 1; i <= dayPosters; i++ {
 		id := fmt.Sprintf("p%03d", i)
 		cs := chans[id]
 		switch {
@@ -469,24 +254,17 @@ func TestSoak(t *testing.T) {
 			recorded++
 		}
 	}
-	if recorded != soakPosters {
-		t.Errorf("%d poster records point at their channel and card, want %d", recorded, soakPosters)
+	if recorded != dayPosters {
+		t.Errorf("%d poster records point at their channel and card, want %d", recorded, dayPosters)
 	}
 
 	// Questions: every acknowledged one stored with its text; one card each.
+	// Votes: every acknowledged press is stored, and none that was not sent.
 	stored := map[int64]bot.Question{}
 	for _, q := range qs {
 		stored[q.ID] = q
 	}
-	load.mu.Lock()
-	defer load.mu.Unlock()
-	lostQuestions := 0
-	for id, text := range load.acked {
-		if q, ok := stored[id]; !ok || q.Text != text {
-			lostQuestions++
-			t.Errorf("question #%d was acknowledged but is stored as %+v", id, q)
-		}
-	}
+	lostQuestions, ackedVotes, lostVotes := load.check(t, stored)
 	cardsByID, cardDups := cardsOf(fake, panel.ID)
 	uncarded := 0
 	for id := range stored {
@@ -512,16 +290,6 @@ func TestSoak(t *testing.T) {
 			t.Errorf("question #%d's card shows %q; the database holds %q", id, m.Content, want)
 		}
 	}
-	// Votes: every acknowledged press is stored, and none that was not sent.
-	lostVotes, ackedVotes := 0, 0
-	for id, n := range load.votesAcked {
-		ackedVotes += n
-		if q := stored[id]; q.Votes < n || q.Votes > load.votesTried[id] {
-			lostVotes += max(n-q.Votes, 0)
-			t.Errorf("question #%d: %d votes stored; %d presses acknowledged, %d sent", id, q.Votes, n, load.votesTried[id])
-		}
-	}
-
 	// The requests: within the spec and limits; the injected faults answered.
 	reqs := fake.Requests()
 	failed := 0
@@ -540,14 +308,14 @@ func TestSoak(t *testing.T) {
 		d, took.Round(time.Second), child.starts, kills, drops, identifies, resumes, faults.Load())
 	t.Logf("reminders: %d due, %d posted once (%d late), %d superseded by a shorter lead due with them, %d skipped, %d duplicated, %d lost",
 		len(plan), rt.once, rt.late, rt.superseded, rt.skipped, rt.dups, rt.lost)
-	t.Logf("posters: %d, %d channels once with their card, %d duplicated, %d missing", soakPosters, soakPosters-posterDups-posterMissing, posterDups, posterMissing)
+	t.Logf("posters: %d, %d channels once with their card, %d duplicated, %d missing", dayPosters, dayPosters-posterDups-posterMissing, posterDups, posterMissing)
 	t.Logf("questions: %d acknowledged (p50 %v, p99 %v), %d not (bot down or dying), %d stored, %d lost, %d carded twice, %d without a card",
 		len(load.acked), percentile(load.askLatency, 50), percentile(load.askLatency, 99), load.askFailed, len(stored), lostQuestions, len(cardDups), uncarded)
 	t.Logf("cards: %d unlike the database at the end (%d before the stop, after waiting)", cardsWrong, cardsLeft)
 	t.Logf("votes: %d acknowledged, %d not, %d lost", ackedVotes, load.voteFailed, lostVotes)
 	t.Logf("requests: %d, %d answered with an error (the faults that fired, and refusals), %d violations", len(reqs), failed, len(viol))
 	fmt.Printf("SOAK SUMMARY: %v, %d kills, %d drops, %d faults queued, %d errors answered; reminders %d/%d once, %d superseded, %d skipped, %d dup, %d lost; posters %d/%d once; questions %d acked, %d lost, %d dup cards; votes %d acked, %d lost; %d violations\n",
-		d, kills, drops, faults.Load(), failed, rt.once, len(plan), rt.superseded, rt.skipped, rt.dups, rt.lost, soakPosters-posterDups-posterMissing, soakPosters,
+		d, kills, drops, faults.Load(), failed, rt.once, len(plan), rt.superseded, rt.skipped, rt.dups, rt.lost, dayPosters-posterDups-posterMissing, dayPosters,
 		len(load.acked), lostQuestions, len(cardDups), ackedVotes, lostVotes, len(viol))
 	if kills < soakKills {
 		t.Errorf("only %d kills, want at least %d", kills, soakKills)
@@ -561,22 +329,6 @@ func TestSoak(t *testing.T) {
 	if len(load.acked) == 0 || ackedVotes == 0 {
 		t.Errorf("no load got through: %d questions, %d votes acknowledged", len(load.acked), ackedVotes)
 	}
-}
-
-// soakRemindersUndecided counts the reminders of plan that the database at
-// dbPath (read beside the running bot) has not decided yet, or recorded
-// posted under a nonce that channel does not hold; -1 if it cannot be read.
-func soakRemindersUndecided(ctx context.Context, fake *discordtest.Server, channel, dbPath string, plan []bot.Reminder) int {
-	db, err := sqlite.OpenReadOnly(ctx, dbPath)
-	if err != nil {
-		return -1
-	}
-	defer db.Close()
-	recs, err := db.Reminders(ctx)
-	if err != nil {
-		return -1
-	}
-	return remindersUndecided(plan, recs, fake.Messages(channel))
 }
 
 // soakCardsConverge waits, up to limit, until every question stored in the
@@ -617,49 +369,4 @@ func soakCardsUnlike(ctx context.Context, fake *discordtest.Server, channel stri
 		}
 	}
 	return n
-}
-
-var cardNumber = regexp.MustCompile(`^\*\*Q(\d+)\*\* · `)
-
-// cardsOf maps question numbers to their cards in channel; dups lists numbers
-// carded more than once.
-func cardsOf(fake *discordtest.Server, channel string) (byID map[int64]discordtest.Message, dups []int64) {
-	byID = map[int64]discordtest.Message{}
-	for _, m := range fake.Messages(channel) {
-		c := cardNumber.FindStringSubmatch(m.Content)
-		if c == nil {
-			continue
-		}
-		id, _ := strconv.ParseInt(c[1], 10, 64)
-		if _, seen := byID[id]; seen {
-			dups = append(dups, id)
-		}
-		byID[id] = m
-	}
-	return byID, dups
-}
-
-// soakPostersCarded reports whether every poster of the soak has its channel,
-// with its card in it.
-func soakPostersCarded(s *discordtest.Server) bool {
-	chans := soakPosterChannels(s)
-	for i := 1; i <= soakPosters; i++ {
-		cs := chans[fmt.Sprintf("p%03d", i)]
-		if len(cs) == 0 || len(s.Messages(cs[0])) == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// soakPosterChannels maps poster ids (p001...) to the ids of the channels
-// named for them.
-func soakPosterChannels(fake *discordtest.Server) map[string][]string {
-	out := map[string][]string{}
-	for _, c := range fake.Channels() {
-		if id, _, ok := strings.Cut(c.Name, "_"); ok && len(id) == 4 && id[0] == 'p' {
-			out[id] = append(out[id], c.ID)
-		}
-	}
-	return out
 }

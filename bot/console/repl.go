@@ -45,8 +45,7 @@ func ParseLine(text string, specs []bot.CommandSpec, day time.Time, loc *time.Lo
 	if text == "" || strings.HasPrefix(text, "#") {
 		return l, nil
 	}
-	l.Command.User = bot.User{ID: "console-you", Name: "you"}
-	text, err := parsePrefixes(&l, text, day, loc)
+	text, err := l.parsePrefixes(text, day, loc)
 	if err != nil {
 		return l, err
 	}
@@ -96,9 +95,10 @@ func ParseLine(text string, specs []bot.CommandSpec, day time.Time, loc *time.Lo
 	return l, nil
 }
 
-// parsePrefixes reads a line's `at`, `as` and `in` prefixes into l, and
-// returns the rest of the line.
-func parsePrefixes(l *Line, text string, day time.Time, loc *time.Location) (string, error) {
+// parsePrefixes reads the line's `at`, `as` and `in` prefixes into l, and
+// returns the rest of text.
+func (l *Line) parsePrefixes(text string, day time.Time, loc *time.Location) (string, error) {
+	l.Command.User = bot.User{ID: "console-you", Name: "you"}
 	// The prefixes come in any order, each at most once.
 	seen := map[string]bool{}
 	for {
@@ -113,13 +113,13 @@ func parsePrefixes(l *Line, text string, day time.Time, loc *time.Location) (str
 		case "at":
 			t, err := clockTime(arg, day, loc)
 			if err != nil {
-				return "", err
+				return text, err
 			}
 			l.At = t
 		case "as":
 			name, roles, _ := strings.Cut(arg, "/")
 			if name == "" {
-				return "", fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
+				return text, fmt.Errorf("as: want a user name, like `as alice` or `as carol/Moderators`")
 			}
 			l.Command.User = bot.User{ID: "console-" + name, Name: name}
 			if roles != "" {
@@ -266,40 +266,85 @@ func hasOption(spec bot.CommandSpec, name string) bool {
 
 // Serve reads commands from in, one per line, and prints each reply, until in is
 // exhausted or ctx is done. A line with `at HH:MM` waits for the virtual clock.
+//
+// Serve returns as soon as ctx ends, even while a read from in blocks (a
+// terminal, a pipe): the handler is never called after Serve returns. Its
+// reading goroutine then ends at in's next line or error; the owner of in ends
+// a read that would never come by closing in.
 func (c *Console) Serve(ctx context.Context, in io.Reader, day time.Time, h Handler) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		l, err := ParseLine(sc.Text(), c.commandSpecs(), day, c.loc)
-		if err != nil {
-			c.Printf("! %v\n", err)
-			continue
-		}
-		if l.Command.Name == "" && l.Command.Button == "" && l.Activity.Kind == 0 {
-			continue
-		}
-		if !l.At.IsZero() {
-			if wait := l.At.Sub(c.clock.Now()); wait > 0 {
-				select {
-				case <-ctx.Done():
+	lines, readErr := readLines(ctx, in)
+	for ctx.Err() == nil {
+		var text string
+		select {
+		case <-ctx.Done():
+			return nil
+		case t, ok := <-lines:
+			if !ok {
+				if ctx.Err() != nil {
 					return nil
-				case <-c.clock.After(wait):
 				}
+				return <-readErr
 			}
+			text = t
 		}
-		if l.Activity.Kind != 0 {
-			c.play(l.Command.User, l.Activity)
-			continue
-		}
-		c.reply(l.Command, h(ctx, l.Command))
-		if ctx.Err() != nil {
+		if done := c.serveLine(ctx, text, day, h); done {
 			return nil
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read commands: %w", err)
-	}
 	return nil
+}
+
+// readLines sends in's lines on lines until in ends or ctx is done, then
+// closes lines and sends the read error (nil at the end of in) on readErr.
+func readLines(ctx context.Context, in io.Reader) (lines <-chan string, readErr <-chan error) {
+	out := make(chan string)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(out)
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64*1024), 1<<20)
+		for sc.Scan() {
+			select {
+			case out <- sc.Text():
+			case <-ctx.Done():
+				errc <- nil
+				return
+			}
+		}
+		if err := sc.Err(); err != nil {
+			errc <- fmt.Errorf("read commands: %w", err)
+			return
+		}
+		errc <- nil
+	}()
+	return out, errc
+}
+
+// serveLine plays one input line; done says ctx ended on the way.
+func (c *Console) serveLine(ctx context.Context, text string, day time.Time, h Handler) (done bool) {
+	l, err := ParseLine(text, c.commandSpecs(), day, c.loc)
+	if err != nil {
+		c.Printf("! %v\n", err)
+		return false
+	}
+	if l.Command.Name == "" && l.Command.Button == "" && l.Activity.Kind == 0 {
+		return false
+	}
+	if !l.At.IsZero() {
+		if wait := l.At.Sub(c.clock.Now()); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return true
+			case <-c.clock.After(wait):
+			}
+		}
+	}
+	if l.Activity.Kind != 0 {
+		c.play(l.Command.User, l.Activity)
+		return false
+	}
+	c.reply(l.Command, h(ctx, l.Command))
+	return ctx.Err() != nil
 }
 
 // SetCommands gives the console the bot's commands (in main, (*bot.Bot).Specs),

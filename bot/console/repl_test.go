@@ -3,12 +3,14 @@ package console
 import (
 	"bytes"
 	"context"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/bottest"
 )
 
 var et, _ = time.LoadLocation("America/New_York")
@@ -150,5 +152,35 @@ func TestPlayedActivity(t *testing.T) {
 	if commands != 0 || strings.Contains(out.String(), "Great talk") || !strings.Contains(out.String(), "alice says something in #panel-questions") ||
 		!strings.Contains(out.String(), `! "shouts": commands start with /`) {
 		t.Errorf("%d commands run; output:\n%s", commands, out.String())
+	}
+}
+
+// TestServeEndsWithContext: a Serve blocked reading an input that never
+// comes returns when its context ends, and its reading goroutine ends once
+// the owner closes the input.
+func TestServeEndsWithContext(t *testing.T) {
+	var out bytes.Buffer
+	c := New(&out, fixedClock{time.Date(2021, 12, 14, 9, 0, 0, 0, et)}, et, "")
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- c.Serve(ctx, pr, time.Date(2021, 12, 14, 0, 0, 0, 0, et), func(context.Context, bot.Command) bot.Reply {
+			t.Error("handler called with no input")
+			return bot.Reply{}
+		})
+	}()
+	cancel()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Errorf("Serve: %v, want nil when its context ends", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve still blocked in a read 5 s after its context ended")
+	}
+	pw.Close()
+	if g := bottest.GoroutineLeft("console.readLines", 5*time.Second); g != "" {
+		t.Errorf("the reading goroutine outlived the closed input:\n%s", g)
 	}
 }

@@ -3,6 +3,8 @@ package discord
 import (
 	"encoding/json"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,29 +14,39 @@ import (
 	"workshopbot/bot"
 )
 
-// interactionSeeds are INTERACTION_CREATE payloads as the gateway delivers them:
-// a sub-command with options, a button press, an autocomplete, a DM, and some
-// odd but well-formed ones. More seeds live in testdata/fuzz/FuzzDecodeInteraction.
-var interactionSeeds = []string{
-	`{"id":"1","application_id":"2","type":2,"token":"t","guild_id":"3","channel_id":"4",` +
-		`"member":{"user":{"id":"5","username":"alice"},"roles":["6"]},` +
-		`"data":{"id":"7","name":"questions","type":1,"options":[{"name":"next","type":1,"options":[{"name":"session","type":3,"value":"panel"}]}]}}`,
-	`{"id":"1","type":2,"token":"t","channel_id":"4","member":{"user":{"id":"5","username":"bob"},"roles":[]},` +
-		`"data":{"name":"ask","options":[{"name":"question","type":3,"value":"@everyone why?"},{"name":"anonymous","type":5,"value":true}]}}`,
-	`{"id":"1","type":2,"token":"t","channel_id":"4","member":{"user":{"id":"5"}},` +
-		`"data":{"name":"workshop","options":[{"name":"delay","type":1,"options":[{"name":"minutes","type":4,"value":-15},{"name":"following","type":5,"value":false}]}]}}`,
-	`{"id":"1","type":3,"token":"t","channel_id":"4","message":{"id":"9","channel_id":"4"},` +
-		`"member":{"user":{"id":"5","username":"carol"},"roles":["6","8"]},"data":{"custom_id":"q:vote:12","component_type":2}}`,
-	`{"id":"1","type":4,"token":"t","channel_id":"4","member":{"user":{"id":"5"}},` +
-		`"data":{"name":"ask","options":[{"name":"session","type":3,"value":"pan","focused":true}]}}`,
-	`{"id":"1","type":2,"token":"t","channel_id":"4","user":{"id":"5","username":"dm-user"},"data":{"name":"help"}}`,
-	`{"id":"1","type":2,"token":"t","data":{"name":"next","options":[{"name":"x","type":10,"value":1e308}]}}`,
-	`{"id":"1","type":3,"token":"t","data":{"custom_id":"","component_type":3,"values":["a","b"]}}`,
-	`{"id":"1","type":5,"token":"t","data":{"custom_id":"modal","components":[]}}`,
-	`{"id":"1","type":1,"token":"t"}`,
-	`{"id":"1","type":2,"token":"t","member":{"user":null,"roles":null},"data":{"name":"schedule","options":[{"name":"g","type":2,"options":[{"name":"s","type":1}]}]}}`,
-	`{"type":2,"data":null}`,
-	`not json`,
+// interactionFixtures are INTERACTION_CREATE payloads as the gateway delivers
+// them, one a file in testdata/interactions: sub-commands with options, a
+// button press, an autocomplete, DMs, and some odd but well-formed ones
+// (odd_*.json).
+func interactionFixtures(tb testing.TB) map[string][]byte {
+	tb.Helper()
+	paths, err := filepath.Glob(filepath.Join("testdata", "interactions", "*.json"))
+	if err != nil || len(paths) == 0 {
+		tb.Fatalf("no interaction fixtures in testdata/interactions: %v", err)
+	}
+	out := map[string][]byte{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out[filepath.Base(p)] = b
+	}
+	return out
+}
+
+// interactionFixture decodes one of interactionFixtures as discordgo does.
+func interactionFixture(tb testing.TB, name string) *discordgo.Interaction {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "interactions", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var i discordgo.Interaction
+	if err := json.Unmarshal(b, &i); err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	return &i
 }
 
 // FuzzDecodeInteraction feeds arbitrary bytes through the path an
@@ -43,9 +55,12 @@ var interactionSeeds = []string{
 // command keeps what the interaction said: its name and sub-commands, the
 // pressed button, the user and their role ids.
 func FuzzDecodeInteraction(f *testing.F) {
-	for _, s := range interactionSeeds {
-		f.Add([]byte(s))
+	// The fixtures, and one that is not JSON. More seeds live in
+	// testdata/fuzz/FuzzDecodeInteraction.
+	for _, b := range interactionFixtures(f) {
+		f.Add(b)
 	}
+	f.Add([]byte("not json"))
 	tr := &Transport{log: slog.New(slog.DiscardHandler), modRole: "6", cfg: Config{Names: bot.DiscordConfig{Moderators: "Moderators"}}}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var e discordgo.InteractionCreate

@@ -154,38 +154,27 @@ func TestChannelPermissions(t *testing.T) {
 	}
 }
 
+// TestDecode decodes real INTERACTION_CREATE payloads (testdata/interactions)
+// into the bot's commands.
 func TestDecode(t *testing.T) {
-	raw := `{"id":"1","application_id":"2","type":2,"token":"tok","channel_id":"50","guild_id":"10",
-	  "member":{"roles":["7","8"],"user":{"id":"42","username":"ada","global_name":"Ada L."}},
-	  "data":{"id":"3","name":"questions","type":1,"options":[{"type":2,"name":"admin","options":[
-	    {"type":1,"name":"move","options":[{"type":4,"name":"n","value":12},{"type":5,"name":"all","value":true},
-	    {"type":3,"name":"to","value":"B 12"},{"type":10,"name":"x","value":1.5}]}]}]}}`
-	var i discordgo.Interaction
-	if err := json.Unmarshal([]byte(raw), &i); err != nil {
-		t.Fatal(err)
-	}
 	tr := &Transport{modRole: "7", cfg: Config{Names: bot.DiscordConfig{Moderators: "moderators"}}, log: slog.Default()}
-	got := tr.decode(&i)
-	want := bot.Command{
-		Name:    "questions admin move",
-		Options: map[string]string{"n": "12", "all": "true", "to": "B 12", "x": "1.5"},
-		User:    bot.User{ID: "42", Name: "ada", Roles: []string{"7", "moderators", "8"}},
-		Channel: "50",
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("decode:\ngot  %+v\nwant %+v", got, want)
-	}
-
-	dm := `{"id":"1","type":2,"token":"tok","channel_id":"60","user":{"id":"43","username":"","global_name":"Bob"},
-	  "data":{"id":"3","name":"help","type":1}}`
-	i = discordgo.Interaction{}
-	if err := json.Unmarshal([]byte(dm), &i); err != nil {
-		t.Fatal(err)
-	}
-	got = tr.decode(&i)
-	want = bot.Command{Name: "help", Options: map[string]string{}, User: bot.User{ID: "43", Name: "Bob"}, Channel: "60"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("decode DM:\ngot  %+v\nwant %+v", got, want)
+	for _, tc := range []struct {
+		fixture string
+		want    bot.Command
+	}{
+		{"slash_group_subcommand.json", bot.Command{
+			Name:    "questions admin move",
+			Options: map[string]string{"n": "12", "all": "true", "to": "B 12", "x": "1.5"},
+			User:    bot.User{ID: "42", Name: "ada", Roles: []string{"7", "moderators", "8"}},
+			Channel: "50",
+		}},
+		{"dm_global_name.json", bot.Command{Name: "help", Options: map[string]string{}, User: bot.User{ID: "43", Name: "Bob"}, Channel: "60"}},
+		{"button_press.json", bot.Command{Button: "q:vote:12", User: bot.User{ID: "5", Name: "carol", Roles: []string{"6", "8"}}, Channel: "4"}},
+	} {
+		got := tr.decode(interactionFixture(t, tc.fixture))
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("decode %s:\ngot  %+v\nwant %+v", tc.fixture, got, tc.want)
+		}
 	}
 }
 

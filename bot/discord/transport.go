@@ -115,6 +115,15 @@ func New(cfg Config) (*Transport, error) {
 		t.maxAttempts = 5
 	}
 
+	if t.session, err = t.newSession(token, base); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// newSession prepares discordgo's session for t: its REST client (through
+// base, if set), its gateway dialer, and t's handlers.
+func (t *Transport) newSession(token string, base *url.URL) (*discordgo.Session, error) {
 	s, err := discordgo.New("Bot " + token)
 	if err != nil {
 		return nil, fmt.Errorf("discord: new session: %w", err)
@@ -130,7 +139,7 @@ func New(cfg Config) (*Transport, error) {
 	s.ShouldRetryOnRateLimit = false
 	s.MaxRestRetries = 0
 	next := http.DefaultTransport.(*http.Transport).Clone()
-	s.Client = &http.Client{Timeout: requestTimeout + 5*time.Second, Transport: rewrite{base: base, next: next, observe: cfg.OnREST}}
+	s.Client = &http.Client{Timeout: requestTimeout + 5*time.Second, Transport: rewrite{base: base, next: next, observe: t.cfg.OnREST}}
 	s.Dialer = &websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: requestTimeout,
@@ -145,8 +154,7 @@ func New(cfg Config) (*Transport, error) {
 	s.AddHandler(t.onMemberAdd)
 	s.AddHandler(t.onMemberRemove)
 	s.AddHandler(t.onMessageCreate)
-	t.session = s
-	return t, nil
+	return s, nil
 }
 
 // checkConfig reads cfg's token, guild, commands and API base, or says what

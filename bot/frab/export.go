@@ -121,15 +121,7 @@ func Export(s *bot.Schedule, base string) ([]byte, error) {
 		}
 		return defaultRoom
 	}
-	var rooms []string
-	for _, r := range s.Rooms {
-		rooms = append(rooms, r.Name)
-	}
-	for _, sess := range s.Sessions {
-		if r := roomOf(sess); !slices.Contains(rooms, r) {
-			rooms = append(rooms, r)
-		}
-	}
+	rooms := exportRooms(s, roomOf)
 	for _, r := range rooms {
 		c.Rooms = append(c.Rooms, exportRoom{Name: r, GUID: uuid5(acronym + "/room/" + r)})
 	}
@@ -153,7 +145,7 @@ func Export(s *bot.Schedule, base string) ([]byte, error) {
 			dayOf[date] = d
 			days = append(days, d)
 		}
-		e := exportEventOf(i, sess, start, roomOf(sess), acronym, base)
+		e := exportEventOf(i, sess, loc, acronym, base, roomOf(sess))
 		d.Rooms[e.Room] = append(d.Rooms[e.Room], e)
 	}
 	last := first
@@ -176,9 +168,25 @@ func Export(s *bot.Schedule, base string) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// exportEventOf is session i (starting at start, in the workshop's zone) as a
-// frab event in room.
-func exportEventOf(i int, sess bot.Session, start time.Time, room, acronym, base string) exportEvent {
+// exportRooms lists the schedule's rooms, then the rooms its sessions are
+// in (roomOf) that it does not list, in order.
+func exportRooms(s *bot.Schedule, roomOf func(bot.Session) string) []string {
+	var rooms []string
+	for _, r := range s.Rooms {
+		rooms = append(rooms, r.Name)
+	}
+	for _, sess := range s.Sessions {
+		if r := roomOf(sess); !slices.Contains(rooms, r) {
+			rooms = append(rooms, r)
+		}
+	}
+	return rooms
+}
+
+// exportEventOf is session sess, the i-th of the schedule, as a frab event
+// in room.
+func exportEventOf(i int, sess bot.Session, loc *time.Location, acronym, base, room string) exportEvent {
+	start := sess.Start.In(loc)
 	length := sess.End.Sub(sess.Start)
 	e := exportEvent{ID: i + 1, GUID: uuid5(acronym + "/session/" + sess.ID), Date: start.Format(time.RFC3339),
 		// The schema wants a date-time here too, not frab's older "HH:MM".

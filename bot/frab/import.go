@@ -106,17 +106,16 @@ func Import(c *Conference, o Options) (*Program, error) {
 	return p, nil
 }
 
-// timed is an event with its instant and length read.
-type timed struct {
+// timedEvent is an event with its start and length read.
+type timedEvent struct {
 	Event
 	start time.Time
 	dur   time.Duration
 }
 
-// timedEvents reads the events' instants (in loc) and lengths, in the order
-// an import takes them.
-func timedEvents(c *Conference, loc *time.Location) ([]timed, error) {
-	events := make([]timed, 0, len(c.Events))
+// timedEvents reads the events' starts and lengths in loc, in a stable order.
+func timedEvents(c *Conference, loc *time.Location) ([]timedEvent, error) {
+	events := make([]timedEvent, 0, len(c.Events))
 	for _, e := range c.Events {
 		t, err := e.Instant(loc)
 		if err != nil {
@@ -126,7 +125,7 @@ func timedEvents(c *Conference, loc *time.Location) ([]timed, error) {
 		if err != nil {
 			return nil, err
 		}
-		events = append(events, timed{e, t, d})
+		events = append(events, timedEvent{e, t, d})
 	}
 	// JSON keeps rooms in a map: order by time, then room, then id, so that an
 	// import is the same every time.

@@ -121,19 +121,10 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 		}
 	}()
 
-	if err := check(ctx, sdb, "quick_check"); err != nil {
-		return nil, wrap(classify(err))
+	if err := prepare(ctx, sdb, migs); err != nil {
+		return nil, wrap(err)
 	}
-	var mode string
-	if err := sdb.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
-		return nil, wrap(fmt.Errorf("set journal_mode=WAL: %w", classify(err)))
-	}
-	if !strings.EqualFold(mode, "wal") {
-		return nil, wrap(fmt.Errorf("set journal_mode=WAL: the file system kept journal_mode=%s", mode))
-	}
-	if err := migrate(ctx, sdb, migs); err != nil {
-		return nil, wrap(classify(err))
-	}
+	// Readers are opened once the file is checked and in WAL mode.
 	rdb, cdb, err := openReaders(ctx, base)
 	if err != nil {
 		return nil, wrap(err)
@@ -143,9 +134,28 @@ func open(ctx context.Context, path string, migs []migration) (_ *DB, err error)
 	return db, nil
 }
 
-// openReaders opens the reading connections and the checkpointer's, once
-// the file is checked and in WAL mode. query_only makes a write slipped onto
-// a reader an error rather than a second writer.
+// prepare checks the file, switches it to WAL and migrates it, on the
+// writing connection.
+func prepare(ctx context.Context, sdb *sql.DB, migs []migration) error {
+	if err := check(ctx, sdb, "quick_check"); err != nil {
+		return classify(err)
+	}
+	var mode string
+	if err := sdb.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return fmt.Errorf("set journal_mode=WAL: %w", classify(err))
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("set journal_mode=WAL: the file system kept journal_mode=%s", mode)
+	}
+	if err := migrate(ctx, sdb, migs); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+// openReaders opens the reading connections (query_only makes a write
+// slipped onto them an error rather than a second writer) and the
+// checkpointer's (writer.go).
 func openReaders(ctx context.Context, base string) (rdb, cdb *sql.DB, err error) {
 	rdb, err = sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {

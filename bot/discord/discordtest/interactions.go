@@ -235,30 +235,9 @@ func (s *Server) dispatchInteractionLocked(in *Interaction) (*interaction, error
 	if !s.connectedLocked() {
 		return nil, errors.New("discordtest: interaction: no gateway session is connected")
 	}
-	if in.Type == 0 {
-		in.Type = InteractionComponent
-		if in.Name != "" {
-			in.Type = InteractionCommand
-		}
-	}
-	if in.UserID == "" {
-		in.UserID = s.ownerID
-	}
-	member, ok := s.members[in.UserID]
-	if !ok {
-		return nil, fmt.Errorf("discordtest: interaction: user %s is not a member", in.UserID)
-	}
-	if in.ChannelID == "" {
-		for _, c := range s.sortedChannelsLocked() {
-			if c.Type == discordgo.ChannelTypeGuildText {
-				in.ChannelID = c.ID
-				break
-			}
-		}
-	}
-	ch := s.channelLocked(in.ChannelID)
-	if ch == nil {
-		return nil, fmt.Errorf("discordtest: interaction: unknown channel %q (add a text channel or set ChannelID)", in.ChannelID)
+	member, ch, err := s.resolveInteractionLocked(in)
+	if err != nil {
+		return nil, err
 	}
 
 	it := &interaction{id: s.newID(), token: "tok-" + randomHex(24), typ: in.Type, channelID: ch.ID, userID: in.UserID,
@@ -278,40 +257,8 @@ func (s *Server) dispatchInteractionLocked(in *Interaction) (*interaction, error
 		"authorizing_integration_owners": map[string]string{"0": s.guildID},
 		"context":                        0,
 	}
-	switch in.Type {
-	case InteractionCommand, InteractionAutocomplete:
-		data, err := s.commandDataLocked(in)
-		if err != nil {
-			return nil, err
-		}
-		payload["data"] = data
-	case InteractionComponent:
-		if in.CustomID == "" {
-			return nil, errors.New("discordtest: interaction: a component interaction needs CustomID")
-		}
-		if in.ComponentType == 0 {
-			in.ComponentType = int(discordgo.ButtonComponent)
-		}
-		values := in.Values
-		if values == nil {
-			values = []string{}
-		}
-		payload["data"] = map[string]any{"custom_id": in.CustomID, "component_type": in.ComponentType, "values": values}
-		if in.MessageID != "" {
-			_, m := s.messageLocked(ch.ID, in.MessageID)
-			if m == nil {
-				return nil, fmt.Errorf("discordtest: interaction: unknown message %s in channel %s", in.MessageID, ch.ID)
-			}
-			payload["message"] = m.wire()
-		}
-	case InteractionModalSubmit:
-		var rows []any
-		for id, v := range in.Fields {
-			rows = append(rows, map[string]any{"type": 1, "components": []any{map[string]any{"type": 4, "custom_id": id, "value": v}}})
-		}
-		payload["data"] = map[string]any{"custom_id": in.CustomID, "components": rows}
-	default:
-		return nil, fmt.Errorf("discordtest: interaction: unsupported type %d", in.Type)
+	if err := s.interactionDataLocked(in, ch, payload); err != nil {
+		return nil, err
 	}
 	if in.GuildID != "" && in.GuildID != s.guildID {
 		g := s.otherGuildLocked(in.GuildID)
@@ -330,6 +277,78 @@ func (s *Server) dispatchInteractionLocked(in *Interaction) (*interaction, error
 	s.dispatchLocked("INTERACTION_CREATE", payload, 0)
 	s.notifyLocked()
 	return it, nil
+}
+
+// resolveInteractionLocked fills in's defaults (its type, the guild owner as
+// the user, the first text channel) and returns who acts, and where.
+func (s *Server) resolveInteractionLocked(in *Interaction) (*discordgo.Member, *discordgo.Channel, error) {
+	if in.Type == 0 {
+		in.Type = InteractionComponent
+		if in.Name != "" {
+			in.Type = InteractionCommand
+		}
+	}
+	if in.UserID == "" {
+		in.UserID = s.ownerID
+	}
+	member, ok := s.members[in.UserID]
+	if !ok {
+		return nil, nil, fmt.Errorf("discordtest: interaction: user %s is not a member", in.UserID)
+	}
+	if in.ChannelID == "" {
+		for _, c := range s.sortedChannelsLocked() {
+			if c.Type == discordgo.ChannelTypeGuildText {
+				in.ChannelID = c.ID
+				break
+			}
+		}
+	}
+	ch := s.channelLocked(in.ChannelID)
+	if ch == nil {
+		return nil, nil, fmt.Errorf("discordtest: interaction: unknown channel %q (add a text channel or set ChannelID)", in.ChannelID)
+	}
+	return member, ch, nil
+}
+
+// interactionDataLocked sets the payload's data (and, for a component, the
+// message carrying it) for in's type.
+func (s *Server) interactionDataLocked(in *Interaction, ch *discordgo.Channel, payload map[string]any) error {
+	switch in.Type {
+	case InteractionCommand, InteractionAutocomplete:
+		data, err := s.commandDataLocked(in)
+		if err != nil {
+			return err
+		}
+		payload["data"] = data
+	case InteractionComponent:
+		if in.CustomID == "" {
+			return errors.New("discordtest: interaction: a component interaction needs CustomID")
+		}
+		if in.ComponentType == 0 {
+			in.ComponentType = int(discordgo.ButtonComponent)
+		}
+		values := in.Values
+		if values == nil {
+			values = []string{}
+		}
+		payload["data"] = map[string]any{"custom_id": in.CustomID, "component_type": in.ComponentType, "values": values}
+		if in.MessageID != "" {
+			_, m := s.messageLocked(ch.ID, in.MessageID)
+			if m == nil {
+				return fmt.Errorf("discordtest: interaction: unknown message %s in channel %s", in.MessageID, ch.ID)
+			}
+			payload["message"] = m.wire()
+		}
+	case InteractionModalSubmit:
+		var rows []any
+		for id, v := range in.Fields {
+			rows = append(rows, map[string]any{"type": 1, "components": []any{map[string]any{"type": 4, "custom_id": id, "value": v}}})
+		}
+		payload["data"] = map[string]any{"custom_id": in.CustomID, "components": rows}
+	default:
+		return fmt.Errorf("discordtest: interaction: unsupported type %d", in.Type)
+	}
+	return nil
 }
 
 // findCommandLocked looks a command up by name, guild commands first.

@@ -36,8 +36,29 @@ func (rc *reqCtx) param(name string) string { return rc.params[name] }
 // value to marshal (nil for no body) or an *apiError.
 type handler func(s *Server, rc *reqCtx) (int, any, error)
 
-// routes maps "METHOD spec-template" to its handler; rest_*.go fill it.
-var routes = map[string]handler{}
+// routeTable maps "METHOD spec-template" to its handler. Each rest_*.go file
+// lists its own routes; this is the one place that gathers them, so a reader
+// sees every served route from here and a route listed twice fails loudly.
+func routeTable() map[string]handler {
+	all := map[string]handler{}
+	for _, part := range []map[string]handler{
+		guildRoutes(),
+		channelRoutes(),
+		roleRoutes(),
+		messageRoutes(),
+		eventRoutes(),
+		commandRoutes(),
+		interactionRoutes(),
+	} {
+		for route, h := range part {
+			if _, dup := all[route]; dup {
+				panic("discordtest: route " + route + " is listed twice")
+			}
+			all[route] = h
+		}
+	}
+	return all
+}
 
 // noAuth lists routes Discord serves without the bot token: the gateway URL
 // and everything authenticated by an interaction token instead.
@@ -138,7 +159,7 @@ func (s *Server) process(r *http.Request, rc *reqCtx) result {
 		}
 	}
 
-	h, ok := routes[rc.route]
+	h, ok := s.routes[rc.route]
 	if !ok {
 		s.violate(RuleFakeRoute, rc, "route is in Discord's spec but not served by discordtest; add it there")
 		return errorResult(errNotFound)
@@ -148,20 +169,7 @@ func (s *Server) process(r *http.Request, rc *reqCtx) result {
 	s.notifyLocked()
 	s.mu.Unlock()
 
-	res := result{status: status, header: rlHeader}
-	if res.header == nil {
-		res.header = http.Header{}
-	}
-	var ae *apiError
-	switch {
-	case errors.As(err, &ae):
-		res.status, res.body = ae.Status, mustJSON(ae)
-	case err != nil:
-		res.status, res.body = 500, mustJSON(&apiError{Status: 500, Message: "discordtest: " + err.Error()})
-	case v != nil:
-		res.body = mustJSON(v)
-	}
-
+	res := handlerResult(status, v, err, rlHeader)
 	if f != nil && f.AfterCommit {
 		if f.Status == 0 {
 			// Hang after committing, until the client gives up or the
@@ -174,6 +182,26 @@ func (s *Server) process(r *http.Request, rc *reqCtx) result {
 			return errorResult(&apiError{Status: 499, Message: "client went away"})
 		}
 		return faultResult(f)
+	}
+	return res
+}
+
+// handlerResult is the response for what a route's handler returned: its
+// status and value, or its error (an *apiError as Discord words it, anything
+// else as a 500), with the rate limit headers.
+func handlerResult(status int, v any, err error, header http.Header) result {
+	res := result{status: status, header: header}
+	if res.header == nil {
+		res.header = http.Header{}
+	}
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		res.status, res.body = ae.Status, mustJSON(ae)
+	case err != nil:
+		res.status, res.body = 500, mustJSON(&apiError{Status: 500, Message: "discordtest: " + err.Error()})
+	case v != nil:
+		res.body = mustJSON(v)
 	}
 	return res
 }

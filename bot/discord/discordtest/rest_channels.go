@@ -11,16 +11,19 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// Guild channels, their positions and permission overwrites.
-func init() {
-	routes["GET /guilds/{guild_id}/channels"] = listChannels
-	routes["POST /guilds/{guild_id}/channels"] = createChannel
-	routes["PATCH /guilds/{guild_id}/channels"] = moveChannels
-	routes["GET /channels/{channel_id}"] = getChannel
-	routes["PATCH /channels/{channel_id}"] = editChannel
-	routes["DELETE /channels/{channel_id}"] = deleteChannel
-	routes["PUT /channels/{channel_id}/permissions/{overwrite_id}"] = putOverwrite
-	routes["DELETE /channels/{channel_id}/permissions/{overwrite_id}"] = deleteOverwrite
+// channelRoutes lists the routes for guild channels, their positions and
+// permission overwrites.
+func channelRoutes() map[string]handler {
+	return map[string]handler{
+		"GET /guilds/{guild_id}/channels":                          listChannels,
+		"POST /guilds/{guild_id}/channels":                         createChannel,
+		"PATCH /guilds/{guild_id}/channels":                        moveChannels,
+		"GET /channels/{channel_id}":                               getChannel,
+		"PATCH /channels/{channel_id}":                             editChannel,
+		"DELETE /channels/{channel_id}":                            deleteChannel,
+		"PUT /channels/{channel_id}/permissions/{overwrite_id}":    putOverwrite,
+		"DELETE /channels/{channel_id}/permissions/{overwrite_id}": deleteOverwrite,
+	}
 }
 
 // channelLocked finds a guild or DM channel by id.

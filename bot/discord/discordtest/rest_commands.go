@@ -7,14 +7,16 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// Application commands, guild and global.
-func init() {
-	routes["GET /applications/{application_id}/guilds/{guild_id}/commands"] = listGuildCommands
-	routes["PUT /applications/{application_id}/guilds/{guild_id}/commands"] = overwriteGuildCommands
-	routes["POST /applications/{application_id}/guilds/{guild_id}/commands"] = createGuildCommand
-	routes["GET /applications/{application_id}/commands"] = listGlobalCommands
-	routes["PUT /applications/{application_id}/commands"] = overwriteGlobalCommands
-	routes["POST /applications/{application_id}/commands"] = createGlobalCommand
+// commandRoutes lists the routes for application commands, guild and global.
+func commandRoutes() map[string]handler {
+	return map[string]handler{
+		"GET /applications/{application_id}/guilds/{guild_id}/commands":  listGuildCommands,
+		"PUT /applications/{application_id}/guilds/{guild_id}/commands":  overwriteGuildCommands,
+		"POST /applications/{application_id}/guilds/{guild_id}/commands": createGuildCommand,
+		"GET /applications/{application_id}/commands":                    listGlobalCommands,
+		"PUT /applications/{application_id}/commands":                    overwriteGlobalCommands,
+		"POST /applications/{application_id}/commands":                   createGlobalCommand,
+	}
 }
 
 func (s *Server) appLocked(rc *reqCtx, guild bool) error {

@@ -9,13 +9,15 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// Guild scheduled events.
-func init() {
-	routes["GET /guilds/{guild_id}/scheduled-events"] = listEvents
-	routes["POST /guilds/{guild_id}/scheduled-events"] = createEvent
-	routes["GET /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}"] = getEvent
-	routes["PATCH /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}"] = editEvent
-	routes["DELETE /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}"] = deleteEvent
+// eventRoutes lists the routes for guild scheduled events.
+func eventRoutes() map[string]handler {
+	return map[string]handler{
+		"GET /guilds/{guild_id}/scheduled-events":                               listEvents,
+		"POST /guilds/{guild_id}/scheduled-events":                              createEvent,
+		"GET /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}":    getEvent,
+		"PATCH /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}":  editEvent,
+		"DELETE /guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}": deleteEvent,
+	}
 }
 
 // eventBody is a scheduled event create or edit request.

@@ -8,17 +8,20 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// Gateway discovery, the bot user, the guild, its roles and members, DMs.
-func init() {
-	routes["GET /gateway"] = getGateway
-	routes["GET /gateway/bot"] = getGatewayBot
-	routes["GET /users/@me"] = getMe
-	routes["GET /guilds/{guild_id}"] = getGuild
-	routes["GET /guilds/{guild_id}/roles"] = getRoles
-	routes["GET /guilds/{guild_id}/members/{user_id}"] = getMember
-	routes["GET /guilds/{guild_id}/members"] = listMembers
-	routes["GET /guilds/{guild_id}/members/search"] = searchMembers
-	routes["POST /users/@me/channels"] = createDM
+// guildRoutes lists the routes for gateway discovery, the bot user, the guild,
+// its roles and members, DMs.
+func guildRoutes() map[string]handler {
+	return map[string]handler{
+		"GET /gateway":                             getGateway,
+		"GET /gateway/bot":                         getGatewayBot,
+		"GET /users/@me":                           getMe,
+		"GET /guilds/{guild_id}":                   getGuild,
+		"GET /guilds/{guild_id}/roles":             getRoles,
+		"GET /guilds/{guild_id}/members/{user_id}": getMember,
+		"GET /guilds/{guild_id}/members":           listMembers,
+		"GET /guilds/{guild_id}/members/search":    searchMembers,
+		"POST /users/@me/channels":                 createDM,
+	}
 }
 
 func getGateway(s *Server, rc *reqCtx) (int, any, error) {

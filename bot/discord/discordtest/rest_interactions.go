@@ -10,15 +10,18 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// Interaction callbacks and the interaction webhook (followups, @original).
-func init() {
-	routes["POST /interactions/{interaction_id}/{interaction_token}/callback"] = interactionCallback
-	routes["POST /webhooks/{webhook_id}/{webhook_token}"] = createFollowup
+// interactionRoutes lists the routes for interaction callbacks and the interaction
+// webhook (followups, @original).
+func interactionRoutes() map[string]handler {
+	r := map[string]handler{}
+	r["POST /interactions/{interaction_id}/{interaction_token}/callback"] = interactionCallback
+	r["POST /webhooks/{webhook_id}/{webhook_token}"] = createFollowup
 	for _, m := range []string{"@original", "{message_id}"} {
-		routes["GET /webhooks/{webhook_id}/{webhook_token}/messages/"+m] = getWebhookMessage
-		routes["PATCH /webhooks/{webhook_id}/{webhook_token}/messages/"+m] = editWebhookMessage
-		routes["DELETE /webhooks/{webhook_id}/{webhook_token}/messages/"+m] = deleteWebhookMessage
+		r["GET /webhooks/{webhook_id}/{webhook_token}/messages/"+m] = getWebhookMessage
+		r["PATCH /webhooks/{webhook_id}/{webhook_token}/messages/"+m] = editWebhookMessage
+		r["DELETE /webhooks/{webhook_id}/{webhook_token}/messages/"+m] = deleteWebhookMessage
 	}
+	return r
 }
 
 // allowedCallbacks lists the callback types each interaction type accepts.

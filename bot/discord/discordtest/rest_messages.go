@@ -13,19 +13,21 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// Channel messages and pins.
-func init() {
-	routes["POST /channels/{channel_id}/messages"] = createMessage
-	routes["GET /channels/{channel_id}/messages"] = listMessages
-	routes["GET /channels/{channel_id}/messages/{message_id}"] = getMessage
-	routes["PATCH /channels/{channel_id}/messages/{message_id}"] = editMessage
-	routes["DELETE /channels/{channel_id}/messages/{message_id}"] = deleteMessage
-	routes["PUT /channels/{channel_id}/pins/{message_id}"] = pinMessage
-	routes["DELETE /channels/{channel_id}/pins/{message_id}"] = unpinMessage
-	routes["GET /channels/{channel_id}/pins"] = listPins
-	routes["PUT /channels/{channel_id}/messages/pins/{message_id}"] = pinMessage
-	routes["DELETE /channels/{channel_id}/messages/pins/{message_id}"] = unpinMessage
-	routes["GET /channels/{channel_id}/messages/pins"] = listPinsV2
+// messageRoutes lists the routes for channel messages and pins.
+func messageRoutes() map[string]handler {
+	return map[string]handler{
+		"POST /channels/{channel_id}/messages":                     createMessage,
+		"GET /channels/{channel_id}/messages":                      listMessages,
+		"GET /channels/{channel_id}/messages/{message_id}":         getMessage,
+		"PATCH /channels/{channel_id}/messages/{message_id}":       editMessage,
+		"DELETE /channels/{channel_id}/messages/{message_id}":      deleteMessage,
+		"PUT /channels/{channel_id}/pins/{message_id}":             pinMessage,
+		"DELETE /channels/{channel_id}/pins/{message_id}":          unpinMessage,
+		"GET /channels/{channel_id}/pins":                          listPins,
+		"PUT /channels/{channel_id}/messages/pins/{message_id}":    pinMessage,
+		"DELETE /channels/{channel_id}/messages/pins/{message_id}": unpinMessage,
+		"GET /channels/{channel_id}/messages/pins":                 listPinsV2,
+	}
 }
 
 // nonceWindow is how long Discord remembers an enforced nonce.

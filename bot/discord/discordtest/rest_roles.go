@@ -8,17 +8,19 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// Creating and deleting roles, and giving them to members or taking them
-// away (https://discord.com/developers/docs/resources/guild#create-guild-role,
+// roleRoutes lists the routes for creating and deleting roles, and giving
+// them to members or taking them away (https://discord.com/developers/docs/resources/guild#create-guild-role,
 // #delete-guild-role, #add-guild-member-role, #remove-guild-member-role). Each
 // needs MANAGE_ROLES, and a bot may only create, give or take roles below its
 // own highest role ("Requires the MANAGE_ROLES permission"; role hierarchy:
 // https://discord.com/developers/docs/topics/permissions#permission-hierarchy).
-func init() {
-	routes["POST /guilds/{guild_id}/roles"] = createRole
-	routes["DELETE /guilds/{guild_id}/roles/{role_id}"] = deleteRole
-	routes["PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}"] = addMemberRole
-	routes["DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}"] = removeMemberRole
+func roleRoutes() map[string]handler {
+	return map[string]handler{
+		"POST /guilds/{guild_id}/roles":                               createRole,
+		"DELETE /guilds/{guild_id}/roles/{role_id}":                   deleteRole,
+		"PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}":    addMemberRole,
+		"DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}": removeMemberRole,
+	}
 }
 
 // MaxRoles is Discord's limit on a guild's roles, @everyone included: a

@@ -51,10 +51,11 @@ const PermissionPinMessages int64 = 1 << 51
 // Server is a fake Discord: REST under /api/v9 and /api/v10, and the gateway
 // WebSocket at "/". All state is guarded by mu.
 type Server struct {
-	cfg  config
-	spec *spec
-	ln   net.Listener
-	srv  *http.Server
+	cfg    config
+	spec   *spec
+	routes map[string]handler // routeTable; read-only after NewServer
+	ln     net.Listener
+	srv    *http.Server
 
 	closeOnce sync.Once
 	closing   chan struct{} // closed by Close: hanging handlers and gateway goroutines exit
@@ -224,6 +225,7 @@ func NewServer(opts ...Option) (*Server, error) {
 	s := &Server{
 		cfg:               cfg,
 		spec:              sp,
+		routes:            routeTable(),
 		ln:                ln,
 		closing:           make(chan struct{}),
 		changed:           make(chan struct{}),
