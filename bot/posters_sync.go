@@ -1004,7 +1004,7 @@ type posterState struct {
 	known      map[string]User // user id -> user, from joins and commands
 	places     map[string]PosterPlace
 	topicEdits map[string][]time.Time // poster id -> name and topic changes made, for Discord's 2 per 10 minutes
-	retryAt    time.Time              // the earliest a deferred name or topic change may go; zero if none
+	retryAt    time.Time              // the next sync asked for: a deferred name or topic change, or a retry after a failure; zero if none
 	retry      chan struct{}          // signalled when retryAt moved earlier
 }
 
@@ -1013,7 +1013,7 @@ func newPosterState() posterState {
 }
 
 // posterRetryAt asks for a sync at at, when a deferred name or topic change
-// may go (the earliest of those asked).
+// may go or a failed sync is tried again (the earliest of those asked).
 func (b *Bot) posterRetryAt(at time.Time) {
 	b.posters.mu.Lock()
 	defer b.posters.mu.Unlock()
@@ -1076,6 +1076,7 @@ func (b *Bot) runPosters(ctx context.Context) {
 // posterLoop runs requested syncs and posts queued announcements, outside the
 // 3-second deadline of the commands that asked for them.
 func (b *Bot) posterLoop(ctx context.Context) {
+	failures := 0 // syncs in a row that left something undone
 	for {
 		var deferred <-chan time.Time
 		b.posters.mu.Lock()
@@ -1119,5 +1120,21 @@ func (b *Bot) posterLoop(ctx context.Context) {
 			// What moderators asked for, or must act on; the rest is in the log.
 			b.notifyModerators(ctx, rep.String())
 		}
+		// A sync that Discord let down (a card not posted, a channel not
+		// made) is tried again, later each time, until one goes through: no
+		// poster waits for the next edit of posters.csv. A refused one waits
+		// for the organizers.
+		if rep.Refused == "" && (err != nil || len(rep.Failed) > 0) {
+			b.posterRetryAt(b.clock.Now().Add(posterRetryBackoff(failures)))
+			failures++
+		} else {
+			failures = 0
+		}
 	}
+}
+
+// posterRetryBackoff is the wait before trying again after n failed syncs
+// in a row: 30 s, doubling, at most 10 minutes.
+func posterRetryBackoff(n int) time.Duration {
+	return min(30*time.Second<<min(n, 5), 10*time.Minute)
 }
