@@ -1014,6 +1014,33 @@ func storedRemindersUndecided(ctx context.Context, fake *discordtest.Server, cha
 	return remindersUndecided(plan, recs, fake.Messages(channel))
 }
 
+// postersUnrecorded counts the posters p001... of the day whose record does
+// not point at their one channel and its card.
+func postersUnrecorded(precs []bot.PosterRecord, chans map[string][]string) int {
+	recorded := 0
+	for _, pr := range precs {
+		if cs := chans[pr.PosterID]; len(cs) == 1 && pr.ChannelID == cs[0] && pr.CardMessageID != "" {
+			recorded++
+		}
+	}
+	return dayPosters - recorded
+}
+
+// storedPostersUnrecorded is postersUnrecorded read from the database at
+// dbPath, beside the running bot (-1 if it cannot be read).
+func storedPostersUnrecorded(ctx context.Context, fake *discordtest.Server, dbPath string) int {
+	db, err := sqlite.OpenReadOnly(ctx, dbPath)
+	if err != nil {
+		return -1
+	}
+	defer db.Close()
+	precs, err := db.PosterRecords(ctx)
+	if err != nil {
+		return -1
+	}
+	return postersUnrecorded(precs, posterChannels(fake))
+}
+
 // beatRE reads a heartbeat's first line: instance, interval, state.
 var beatRE = regexp.MustCompile("^\\*\\*workshopbot heartbeat\\*\\* · instance `([^`]+)` · host `[^`]*` · every (\\S+) · (running|stopped)")
 

@@ -54,6 +54,17 @@ func (s *Server) Fail(f Fault) {
 	s.faults = append(s.faults, &activeFault{Fault: f, left: f.Count})
 }
 
+// FaultsLeft is how many queued faults have not hit a request yet.
+func (s *Server) FaultsLeft() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, f := range s.faults {
+		n += f.left
+	}
+	return n
+}
+
 var paramName = regexp.MustCompile(`\{[^}]*\}`)
 
 // sameRoute compares routes ignoring parameter names.

@@ -86,8 +86,14 @@ func TestBadGatewayThenSuccess(t *testing.T) {
 	ch := s.AddChannel("general", 0, "")
 	dg := client(t, s)
 	s.Fail(Fault{Route: "POST /channels/{id}/messages", Status: http.StatusBadGateway, Count: 2})
+	if n := s.FaultsLeft(); n != 2 {
+		t.Errorf("FaultsLeft before = %d, want 2", n)
+	}
 	if _, err := send(dg, ch, "after two 502s"); err != nil {
 		t.Fatal(err)
+	}
+	if n := s.FaultsLeft(); n != 0 {
+		t.Errorf("FaultsLeft after = %d, want 0", n)
 	}
 	if got := statuses(s, postMessage); len(got) != 3 || got[2] != 200 {
 		t.Errorf("statuses = %v, want [502 502 200]", got)
