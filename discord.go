@@ -7,6 +7,7 @@ import (
 
 	"workshopbot/bot"
 	"workshopbot/bot/discord"
+	"workshopbot/bot/features"
 	"workshopbot/bot/web"
 )
 
@@ -55,7 +56,7 @@ func newGuild(ctx context.Context, a *app, token string) (*guild, error) {
 		APIBase:  a.getenv("DISCORD_API_BASE"),
 		GuildID:  g.id,
 		Names:    a.prog.Schedule.Discord,
-		Commands: bot.Specs(features()),
+		Commands: bot.Specs(features.All()),
 		Handle:   func(ctx context.Context, c bot.Command) bot.Reply { return g.b.Handle(ctx, c) },
 		Logger:   a.log,
 		// Presenters who join get their rights on their poster's channel.

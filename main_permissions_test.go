@@ -17,6 +17,7 @@ import (
 	"workshopbot/bot"
 	"workshopbot/bot/discord"
 	"workshopbot/bot/discord/discordtest"
+	"workshopbot/bot/features"
 )
 
 // routePermissions is what the bot must hold, in the guild or the channel, for
@@ -210,7 +211,7 @@ func TestPermissionsMatchUse(t *testing.T) {
 	p2, _ := posterChannel(fake, "p2")
 
 	// Moderator commands, as registered on Discord, refuse an attendee.
-	for _, spec := range bot.Specs(features()) {
+	for _, spec := range bot.Specs(features.All()) {
 		if !spec.Moderator {
 			continue
 		}

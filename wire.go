@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"workshopbot/bot"
+	"workshopbot/bot/features"
 	"workshopbot/bot/frab"
 	"workshopbot/bot/postgres"
 )
@@ -119,7 +120,7 @@ type edge interface {
 // runApp is the one wiring of the bot, on any edge: the bot, the dashboard,
 // the reload of the program (cron and file watch) and the bot's loops.
 func runApp(ctx context.Context, a *app, e edge) error {
-	cfg := bot.Config{Features: features(), Program: a.prog, Clock: a.clock, Store: a.store, Questions: a.store, Posters: a.store, Logger: a.log}
+	cfg := bot.Config{Features: features.All(), Program: a.prog, Clock: a.clock, Store: a.store, Questions: a.store, Posters: a.store, Logger: a.log}
 	deps := webDeps{db: a.store, ticks: newCronTicks(a.prog.Schedule.Reminders.Reload), getenv: a.getenv, streams: a.o.streams}
 	e.configure(&cfg, &deps)
 	b, err := bot.New(cfg)

@@ -10,6 +10,7 @@ import (
 
 	"workshopbot/bot"
 	"workshopbot/bot/bottest"
+	"workshopbot/bot/features"
 	"workshopbot/bot/sqlite"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkAskWhileCounting(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	bt, err := bot.New(bot.Config{Features: allFeatures(), Program: &bot.Program{Schedule: sched}, Clock: bottest.NewClock(start), Store: db, Questions: db, Transport: newRecorder()})
+	bt, err := bot.New(bot.Config{Features: features.All(), Program: &bot.Program{Schedule: sched}, Clock: bottest.NewClock(start), Store: db, Questions: db, Transport: newRecorder()})
 	if err != nil {
 		b.Fatal(err)
 	}

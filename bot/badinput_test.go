@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"workshopbot/bot"
+	"workshopbot/bot/features"
 	"workshopbot/bot/questions"
 )
 
@@ -197,7 +198,7 @@ func TestBadCommands(t *testing.T) {
 	// The bot of newEnv, with posters and a transport that can send DMs, so
 	// that /posters and /remindme check their options.
 	posters := []bot.Poster{{ID: "grand", Session: 1, Title: "GRAND: Graph Neural Diffusion", Authors: []string{"Ben Chamberlain"}, Line: 2}}
-	b, err := bot.New(bot.Config{Features: allFeatures(), Program: &bot.Program{Schedule: e.sched, Posters: posters}, Clock: e.clock,
+	b, err := bot.New(bot.Config{Features: features.All(), Program: &bot.Program{Schedule: e.sched, Posters: posters}, Clock: e.clock,
 		Store: e.db, Questions: e.db, Transport: dmRecorder{e.tr}})
 	if err != nil {
 		t.Fatal(err)

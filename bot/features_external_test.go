@@ -5,30 +5,14 @@ import (
 	"testing"
 
 	"workshopbot/bot"
-	"workshopbot/bot/posters"
-	"workshopbot/bot/questions"
+	"workshopbot/bot/features"
 )
-
-// allFeatures are the features main registers, in its order.
-func allFeatures() []bot.Feature {
-	return []bot.Feature{
-		bot.NoticesFeature(),
-		bot.ScheduleFeature(),
-		bot.RemindMeFeature(),
-		bot.GreenRoomFeature(),
-		questions.Feature(),
-		posters.Feature(),
-		bot.EventsFeature(),
-		bot.DelayFeature(),
-		bot.HelpFeature(),
-	}
-}
 
 // TestCommandSpecsOrder: the features main registers give the commands in
 // the order /help (and Discord's registration) always had.
 func TestCommandSpecsOrder(t *testing.T) {
 	var got []string
-	for _, s := range bot.Specs(allFeatures()) {
+	for _, s := range bot.Specs(features.All()) {
 		got = append(got, s.Name)
 	}
 	want := []string{"schedule", "next", "remindme", "checkin", "ask",

@@ -6,11 +6,12 @@ import (
 	"testing"
 
 	"workshopbot/bot"
+	"workshopbot/bot/features"
 )
 
 // TestModeratorCommandsNeedTheRole: every command whose spec says Moderator is
 // refused, privately and naming the role, to a user without the moderators
-// role, and is not refused to one with it. The loop is over bot.Specs(allFeatures()),
+// role, and is not refused to one with it. The loop is over bot.Specs(features.All()),
 // so a new moderator command is covered as soon as it is registered.
 func TestModeratorCommandsNeedTheRole(t *testing.T) {
 	e := newEnv(t, false)
@@ -22,7 +23,7 @@ func TestModeratorCommandsNeedTheRole(t *testing.T) {
 		{ID: "205", Name: "Mallory", Roles: []string{"Moderator", "moderators-team", "Moderators "}}, // near misses
 	}
 	n := 0
-	for _, spec := range bot.Specs(allFeatures()) {
+	for _, spec := range bot.Specs(features.All()) {
 		if !spec.Moderator {
 			continue
 		}
@@ -53,7 +54,7 @@ func TestModeratorCommandsNeedTheRole(t *testing.T) {
 		t.Fatal("no command has Moderator set; the test would test nothing")
 	}
 	// /help lists moderator commands only to moderators.
-	for _, spec := range bot.Specs(allFeatures()) {
+	for _, spec := range bot.Specs(features.All()) {
 		if !spec.Moderator {
 			continue
 		}

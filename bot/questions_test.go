@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/features"
 	"workshopbot/bot/sqlite"
 
 	"workshopbot/bot/bottest"
@@ -205,7 +206,7 @@ func newEnv(t *testing.T, moderated bool) *env {
 // newBot is a bot on e's store, transport and clock: a second one is the bot
 // after a restart.
 func (e *env) newBot() *bot.Bot {
-	b, err := bot.New(bot.Config{Features: allFeatures(),
+	b, err := bot.New(bot.Config{Features: features.All(),
 		Program: &bot.Program{Schedule: e.sched}, Clock: e.clock,
 		Store: e.db, Questions: e.qs, Transport: e.tr,
 	})
@@ -515,7 +516,7 @@ func TestQuestionsCommandsAreForModerators(t *testing.T) {
 	id := e.mustAsk(alice, "Will the slides be shared?")
 	before := e.get(id)
 	n := 0
-	for _, spec := range bot.Specs(allFeatures()) {
+	for _, spec := range bot.Specs(features.All()) {
 		if !strings.HasPrefix(spec.Name, "questions ") {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/features"
 )
 
 func TestParseLineIn(t *testing.T) {
@@ -21,7 +22,7 @@ func TestParseLineIn(t *testing.T) {
 		"in #grand_graph as bob/Moderators /poster here": "grand_graph",
 		"at 09:50 in #grand_graph as bob /poster here":   "grand_graph",
 	} {
-		l, err := ParseLine(line, bot.Specs(allFeatures()), day, loc)
+		l, err := ParseLine(line, bot.Specs(features.All()), day, loc)
 		if err != nil || l.Command.Channel != want {
 			t.Errorf("ParseLine(%q) = channel %q, %v; want %q", line, l.Command.Channel, err, want)
 		}

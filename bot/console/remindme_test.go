@@ -10,6 +10,7 @@ import (
 
 	"workshopbot/bot"
 	"workshopbot/bot/bottest"
+	"workshopbot/bot/features"
 	"workshopbot/bot/sqlite"
 )
 
@@ -38,7 +39,7 @@ sessions:
 	clock := bottest.NewClock(time.Date(2026, 6, 12, 8, 0, 0, 0, time.UTC))
 	var out bytes.Buffer
 	c := New(&out, clock, time.UTC, "")
-	b, err := bot.New(bot.Config{Features: allFeatures(), Program: &bot.Program{Schedule: s}, Clock: clock, Store: db, Transport: c})
+	b, err := bot.New(bot.Config{Features: features.All(), Program: &bot.Program{Schedule: s}, Clock: clock, Store: db, Transport: c})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"workshopbot/bot"
 	"workshopbot/bot/bottest"
+	"workshopbot/bot/features"
 )
 
 var et, _ = time.LoadLocation("America/New_York")
@@ -58,7 +59,7 @@ func TestParseLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			l, err := ParseLine(tt.in, bot.Specs(allFeatures()), day, et)
+			l, err := ParseLine(tt.in, bot.Specs(features.All()), day, et)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)

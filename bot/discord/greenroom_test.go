@@ -15,6 +15,7 @@ import (
 	"workshopbot/bot/bottest"
 	"workshopbot/bot/discord"
 	"workshopbot/bot/discord/discordtest"
+	"workshopbot/bot/features"
 	"workshopbot/bot/sqlite"
 )
 
@@ -65,11 +66,11 @@ sessions:
 	var b *bot.Bot
 	h := open(t, fake, func(c *discord.Config) {
 		c.Names = s.Discord
-		c.Commands = bot.Specs(allFeatures())
+		c.Commands = bot.Specs(features.All())
 		c.Handle = func(ctx context.Context, cmd bot.Command) bot.Reply { return b.Handle(ctx, cmd) }
 		c.OnMemberJoin = func(u bot.User) { b.MemberJoined(u) }
 	})
-	b, err = bot.New(bot.Config{Features: allFeatures(), Program: prog, Clock: clock, Store: db, Questions: db, Transport: h.tr})
+	b, err = bot.New(bot.Config{Features: features.All(), Program: prog, Clock: clock, Store: db, Questions: db, Transport: h.tr})
 	if err != nil {
 		t.Fatal(err)
 	}

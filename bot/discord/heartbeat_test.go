@@ -16,6 +16,7 @@ import (
 	"workshopbot/bot"
 	"workshopbot/bot/discord"
 	"workshopbot/bot/discord/discordtest"
+	"workshopbot/bot/features"
 )
 
 // TestRefusedTransportAnswersNothing: a transport that finds another live
@@ -42,7 +43,7 @@ func TestRefusedTransportAnswersNothing(t *testing.T) {
 	var handled atomic.Int32
 	logs := &logBuffer{}
 	tr, err := discord.New(discord.Config{Token: discordtest.Token, APIBase: fake.URL(), GuildID: fake.GuildID(), Names: names(),
-		Commands:  bot.Specs(allFeatures()),
+		Commands:  bot.Specs(features.All()),
 		Logger:    slog.New(slog.NewTextHandler(logs, nil)),
 		Handle:    func(context.Context, bot.Command) bot.Reply { handled.Add(1); return bot.Reply{Content: "ok"} },
 		Heartbeat: discord.HeartbeatConfig{Instance: "self", Host: "here"}})

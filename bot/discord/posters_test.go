@@ -15,6 +15,7 @@ import (
 	"workshopbot/bot"
 	"workshopbot/bot/discord"
 	"workshopbot/bot/discord/discordtest"
+	"workshopbot/bot/features"
 )
 
 // posterStore is an in-memory bot.Store and bot.PosterStore: a fresh one is a
@@ -169,7 +170,7 @@ func newPosterBot(t testing.TB, fake *discordtest.Server, prog *bot.Program) *po
 	t.Helper()
 	pb := &posterBot{}
 	pb.h = openTB(t, fake, func(c *discord.Config) {
-		c.Commands = bot.Specs(allFeatures())
+		c.Commands = bot.Specs(features.All())
 		c.Names.Moderators = "moderators"
 		c.Handle = func(ctx context.Context, cmd bot.Command) bot.Reply { return pb.cur().Handle(ctx, cmd) }
 		c.OnMemberJoin = func(u bot.User) {

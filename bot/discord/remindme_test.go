@@ -14,6 +14,7 @@ import (
 	"workshopbot/bot/bottest"
 	"workshopbot/bot/discord"
 	"workshopbot/bot/discord/discordtest"
+	"workshopbot/bot/features"
 	"workshopbot/bot/sqlite"
 )
 
@@ -64,10 +65,10 @@ func newRemindHarness(t testing.TB, fake *discordtest.Server, db *sqlite.DB) *re
 	r := &remindHarness{fake: fake, db: db, clock: bottest.NewClock(remindAt(8, 0))}
 	r.harness = open(t, fake, func(c *discord.Config) {
 		c.Names = s.Discord
-		c.Commands = bot.Specs(allFeatures())
+		c.Commands = bot.Specs(features.All())
 		c.Handle = func(ctx context.Context, cmd bot.Command) bot.Reply { return r.bot.Handle(ctx, cmd) }
 	})
-	r.bot, err = bot.New(bot.Config{Features: allFeatures(), Program: &bot.Program{Schedule: s}, Clock: r.clock, Store: db, Transport: r.tr})
+	r.bot, err = bot.New(bot.Config{Features: features.All(), Program: &bot.Program{Schedule: s}, Clock: r.clock, Store: db, Transport: r.tr})
 	if err != nil {
 		t.Fatal(err)
 	}

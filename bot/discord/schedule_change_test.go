@@ -15,6 +15,7 @@ import (
 	"workshopbot/bot"
 	"workshopbot/bot/discord"
 	"workshopbot/bot/discord/discordtest"
+	"workshopbot/bot/features"
 	"workshopbot/bot/sqlite"
 
 	"workshopbot/bot/bottest"
@@ -156,13 +157,13 @@ func (w *world) start(dbPath string, run bool) {
 	var b *bot.Bot
 	w.tr, err = discord.New(discord.Config{
 		Token: discordtest.Token, APIBase: w.fake.URL(), GuildID: w.fake.GuildID(),
-		Names: prog.Schedule.Discord, Commands: bot.Specs(allFeatures()), Logger: log,
+		Names: prog.Schedule.Discord, Commands: bot.Specs(features.All()), Logger: log,
 		Handle: func(ctx context.Context, c bot.Command) bot.Reply { return b.Handle(ctx, c) },
 	})
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	b, err = bot.New(bot.Config{Features: allFeatures(), Program: prog, Clock: w.clock, Store: w.db, Transport: w.tr, Logger: log})
+	b, err = bot.New(bot.Config{Features: features.All(), Program: prog, Clock: w.clock, Store: w.db, Transport: w.tr, Logger: log})
 	if err != nil {
 		w.t.Fatal(err)
 	}

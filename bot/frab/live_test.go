@@ -15,6 +15,7 @@ import (
 
 	"workshopbot/bot"
 	"workshopbot/bot/bottest"
+	"workshopbot/bot/features"
 	"workshopbot/bot/sqlite"
 )
 
@@ -239,7 +240,7 @@ func TestLiveSourceChangeIsAnnounced(t *testing.T) {
 	}
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	tr := &posts{}
-	b, err := bot.New(bot.Config{Features: allFeatures(), Program: prog, Clock: bottest.NewClock(time.Date(2024, 5, 2, 7, 0, 0, 0, berlin)), Store: db, Transport: tr})
+	b, err := bot.New(bot.Config{Features: features.All(), Program: prog, Clock: bottest.NewClock(time.Date(2024, 5, 2, 7, 0, 0, 0, berlin)), Store: db, Transport: tr})
 	if err != nil {
 		t.Fatal(err)
 	}

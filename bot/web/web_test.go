@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"workshopbot/bot"
+	"workshopbot/bot/features"
 	"workshopbot/bot/sqlite"
 	"workshopbot/bot/web"
 )
@@ -87,7 +88,7 @@ func newEnvWith(t *testing.T, src string, set func(*web.Config), checks ...web.C
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	b, err := bot.New(bot.Config{Features: allFeatures(), Program: &bot.Program{Schedule: sched}, Clock: fixedClock{start}, Store: db, Questions: db, Transport: sink{}})
+	b, err := bot.New(bot.Config{Features: features.All(), Program: &bot.Program{Schedule: sched}, Clock: fixedClock{start}, Store: db, Questions: db, Transport: sink{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,7 +487,7 @@ func TestMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	b, _ := bot.New(bot.Config{Features: allFeatures(), Program: &bot.Program{Schedule: sched}, Clock: fixedClock{start}, Store: db, Questions: db, Transport: sink{}})
+	b, _ := bot.New(bot.Config{Features: features.All(), Program: &bot.Program{Schedule: sched}, Clock: fixedClock{start}, Store: db, Questions: db, Transport: sink{}})
 	srv, err := web.New(web.Config{Bot: b, Token: token, Metrics: m})
 	if err != nil {
 		t.Fatal(err)
