@@ -87,16 +87,8 @@ func (b *Bot) posterIn(prog *Program, channelID string) (Poster, PosterPlace, bo
 func (b *Bot) topicNext(posterID string, now time.Time) (time.Time, bool) {
 	b.posters.mu.Lock()
 	defer b.posters.mu.Unlock()
-	var recent []time.Time
-	for _, t := range b.posters.topicEdits[posterID] {
-		if now.Sub(t) < TopicEditWindow {
-			recent = append(recent, t)
-		}
-	}
-	if len(recent) >= MaxTopicEdits {
-		return recent[0].Add(TopicEditWindow), false
-	}
-	return time.Time{}, true
+	_, next, ok := b.recentTopicEdits(posterID, now)
+	return next, ok
 }
 
 // topicSlot reserves one of Discord's two name and topic changes per 10
@@ -104,18 +96,27 @@ func (b *Bot) topicNext(posterID string, now time.Time) (time.Time, bool) {
 func (b *Bot) topicSlot(posterID string, now time.Time) (time.Time, bool) {
 	b.posters.mu.Lock()
 	defer b.posters.mu.Unlock()
-	var recent []time.Time
+	recent, next, ok := b.recentTopicEdits(posterID, now)
+	if ok {
+		recent = append(recent, now)
+	}
+	b.posters.topicEdits[posterID] = recent
+	return next, ok
+}
+
+// recentTopicEdits are posterID's name and topic changes within Discord's
+// window at now, whether one more is free, and if not, when it is. The
+// caller holds b.posters.mu.
+func (b *Bot) recentTopicEdits(posterID string, now time.Time) (recent []time.Time, next time.Time, ok bool) {
 	for _, t := range b.posters.topicEdits[posterID] {
 		if now.Sub(t) < TopicEditWindow {
 			recent = append(recent, t)
 		}
 	}
 	if len(recent) >= MaxTopicEdits {
-		b.posters.topicEdits[posterID] = recent
-		return recent[0].Add(TopicEditWindow), false
+		return recent, recent[0].Add(TopicEditWindow), false
 	}
-	b.posters.topicEdits[posterID] = append(recent, now)
-	return time.Time{}, true
+	return recent, time.Time{}, true
 }
 
 // Stamp writes t as a Discord timestamp (<t:…:style>), which every reader
