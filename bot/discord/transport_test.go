@@ -555,6 +555,24 @@ func TestGatewayDropReconnects(t *testing.T) {
 			if err != nil {
 				t.Fatal("never reconnected")
 			}
+			// After 4009 discordgo may go through several connections (a
+			// RESUME refused with INVALID_SESSION, then a new IDENTIFY; a loop
+			// of the suite under load saw eight in 8 s, and an interaction
+			// sent to a session closed right after its READY was lost, as it
+			// would be on Discord). Wait until one has held for 1.5 s.
+			stable := time.Now()
+			last := identifies + resumes
+			err = waitUntil(ctx, func() bool {
+				i, r := fake.GatewayStats()
+				if i+r != last || !h.tr.Connected() || !fake.Connected() {
+					last, stable = i+r, time.Now()
+					return false
+				}
+				return time.Since(stable) >= 1500*time.Millisecond
+			})
+			if err != nil {
+				t.Fatal("the gateway never settled after the drop")
+			}
 			if !strings.Contains(h.logs.String(), "gateway disconnected") {
 				t.Errorf("the drop was not logged")
 			}
