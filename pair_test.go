@@ -114,8 +114,19 @@ func TestPairTakesOver(t *testing.T) {
 		return n == 2 && fake.Connected()
 	})
 	t.Logf("takeover: %v from SIGKILL to the standby's identify", time.Since(killed).Round(time.Millisecond))
-	if code, body := healthz(p.addrs[1]); code != http.StatusOK || strings.Contains(body, "standby") {
-		t.Errorf("new active bot's /healthz: %d %q, want 200 without standby", code, body)
+	// The fake counts the IDENTIFY before the bot has read its READY: give
+	// /healthz a moment to see the gateway (a loop of the suite read it in
+	// between, "gateway: not connected").
+	var code int
+	var body string
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if code, body = healthz(p.addrs[1]); code == http.StatusOK && !strings.Contains(body, "standby") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("new active bot's /healthz: %d %q, want 200 without standby", code, body)
+			break
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
